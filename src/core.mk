@@ -1,0 +1,4 @@
+# Core: module entry, settings, span id types.
+OBJS += \
+	src/tempo.o \
+	src/tempo_ids.o
