@@ -1,0 +1,173 @@
+/*-------------------------------------------------------------------------
+ *
+ * col.h
+ *	  Public API of the tempo_columnar storage: the batch reader that every
+ *	  consumer of span data uses (custom scan, TraceQL engine, compactor,
+ *	  tag lookups) and the bulk writer used by the compactor.
+ *
+ * This header is a contract between subsystems.  It may be extended; do not
+ * change the meaning of what is here without updating every caller.
+ *
+ * Reading
+ * -------
+ *   ColReadState *rs = ColBeginRead(rel, snapshot, attrs, preds, npreds, NULL);
+ *   ColReadAddKey(rs, attno, "http.route");    (optional, jsonb columns)
+ *   while (ColReadNext(rs, &batch))
+ *       ... batch->nrows rows, batch->cols[attno - 1] for projected columns
+ *   ColEndRead(rs);
+ *
+ * - attrs: the 1-based column numbers to decode (NULL/empty = none: the
+ *   batches then only carry nrows, enough for count(*)).  Columns not asked
+ *   for are never read from disk or decompressed.
+ * - preds: a conjunction used only to SKIP stripes and chunk groups whose
+ *   zone maps, dictionary sets or bloom filters prove that no row can
+ *   match.  Rows of a chunk group that is read are all returned: callers
+ *   always evaluate their own filters.  Skipping never changes results.
+ * - A batch is one chunk group (at most COL_CHUNK_ROWS rows).  Its memory
+ *   belongs to the read state and is reset by the next ColReadNext or
+ *   ColEndRead; copy what must live longer.
+ * - Every read checks for interrupts between chunk groups; corrupt or
+ *   truncated data raises ERRCODE_DATA_CORRUPTED.
+ *
+ * Copyright (c) 2026, the tempo authors
+ *
+ * IDENTIFICATION
+ *	  src/col.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef COL_H
+#define COL_H
+
+#include "access/relscan.h"
+#include "nodes/bitmapset.h"
+#include "utils/rel.h"
+#include "utils/snapshot.h"
+
+/* Rows per chunk group (the zone-map and vector unit). */
+#define COL_CHUNK_ROWS			8192
+/* Default rows per stripe (the MVCC, flush and parallelism unit). */
+#define COL_STRIPE_ROWS			(8 * COL_CHUNK_ROWS)
+
+typedef enum ColPredOp
+{
+	COL_OP_EQ,
+	COL_OP_LT,
+	COL_OP_LE,
+	COL_OP_GT,
+	COL_OP_GE
+} ColPredOp;
+
+/* "column op constant", used for skipping only (see above). */
+typedef struct ColPredicate
+{
+	AttrNumber	attno;			/* 1-based column number */
+	ColPredOp	op;
+	Datum		value;			/* non-NULL constant of the column's type */
+	Oid			collation;		/* for text comparisons; InvalidOid = C */
+} ColPredicate;
+
+/* One decoded column of a batch. */
+typedef struct ColVector
+{
+	Datum	   *values;			/* nrows values; by-ref ones point into batch
+								 * memory */
+	bool	   *isnull;			/* nrows flags */
+	bool		hasnulls;		/* any isnull[i] true? */
+
+	/*
+	 * Dictionary form, set when the chunk is dictionary encoded: values[i]
+	 * == dict[codes[i]] for non-NULL rows (codes[i] = -1 for NULL).  Lets a
+	 * caller evaluate a predicate once per distinct value.  codes == NULL
+	 * when the chunk is not dictionary encoded.
+	 */
+	int32	   *codes;
+	int			ndict;
+	Datum	   *dict;
+} ColVector;
+
+/* Type of one attribute value in a ColKeyVector row. */
+typedef enum ColKvType
+{
+	COL_KV_ABSENT = 0,			/* row has no such key (or the column is
+								 * NULL) */
+	COL_KV_NULL,				/* JSON null */
+	COL_KV_STRING,				/* strings[i]: text datum */
+	COL_KV_INT,					/* ints[i]: integral JSON number (scale 0)
+								 * that fits int64 */
+	COL_KV_FLOAT,				/* floats[i]: any other JSON number */
+	COL_KV_BOOL,				/* ints[i] is 0 or 1 */
+	COL_KV_OTHER				/* others[i]: array or object, as Jsonb */
+} ColKvType;
+
+/*
+ * The values of one top-level key of a jsonb column, for every row of a
+ * batch, decoded without touching the column's other keys.
+ */
+typedef struct ColKeyVector
+{
+	AttrNumber	attno;
+	const char *key;
+	uint8	   *types;			/* nrows ColKvType */
+	int64	   *ints;
+	double	   *floats;
+	text	  **strings;
+	struct Jsonb **others;
+} ColKeyVector;
+
+typedef struct ColBatch
+{
+	int			nrows;
+	uint64		first_rownum;	/* row number of row 0 (see ColRownumToTid) */
+	int			natts;
+	ColVector **cols;			/* [natts], NULL for columns not projected */
+	int			nkeys;
+	ColKeyVector **keys;		/* in ColReadAddKey order */
+} ColBatch;
+
+typedef struct ColReadStats
+{
+	int64		stripes_total;
+	int64		stripes_skipped;
+	int64		chunk_groups_total;
+	int64		chunk_groups_skipped;
+	int64		rows_returned;
+	int64		bytes_read;			/* stored (compressed) bytes read */
+	int64		bytes_decoded;		/* bytes after decompression */
+} ColReadStats;
+
+typedef struct ColReadState ColReadState;	/* opaque */
+typedef struct ColWriteState ColWriteState; /* opaque */
+
+/* in col_reader.c */
+extern ColReadState *ColBeginRead(Relation rel, Snapshot snapshot,
+								  Bitmapset *attrs,
+								  const ColPredicate *preds, int npreds,
+								  ParallelTableScanDesc pscan);
+extern void ColReadAddKey(ColReadState *rs, AttrNumber attno, const char *key);
+extern bool ColReadNext(ColReadState *rs, ColBatch **batch);
+extern void ColRescan(ColReadState *rs);
+extern void ColReadGetStats(ColReadState *rs, ColReadStats *stats);
+extern void ColEndRead(ColReadState *rs);
+
+/*
+ * Bulk writer for the compactor: rows go straight into stripes of the
+ * given relation inside the current transaction (no executor, no slots).
+ * ColEndWrite flushes what is buffered; the stripes become visible when the
+ * transaction commits and vanish if it aborts.
+ */
+/* in col_writer.c */
+extern ColWriteState *ColBeginWrite(Relation rel);
+extern void ColWriteRow(ColWriteState *ws, Datum *values, bool *isnull);
+extern void ColEndWrite(ColWriteState *ws);
+
+/* Row numbers <-> TIDs (row numbers start at 1; TIDs never use offset 0). */
+extern void ColRownumToTid(uint64 rownum, ItemPointer tid);
+extern uint64 ColTidToRownum(ItemPointer tid);
+
+/* True when rel is a tempo_columnar table. */
+/* in col_am.c */
+extern bool ColIsColumnar(Relation rel);
+extern void ColInit(void);
+
+#endif							/* COL_H */
