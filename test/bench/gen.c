@@ -57,172 +57,18 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <protobuf-c/protobuf-c.h>
-
-#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
-
-/* Short names for the generated protobuf-c types. */
-typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest PbRequest;
-typedef Opentelemetry__Proto__Trace__V1__ResourceSpans PbResourceSpans;
-typedef Opentelemetry__Proto__Trace__V1__ScopeSpans PbScopeSpans;
-typedef Opentelemetry__Proto__Trace__V1__Span PbSpan;
-typedef Opentelemetry__Proto__Trace__V1__Span__Event PbEvent;
-typedef Opentelemetry__Proto__Trace__V1__Span__Link PbLink;
-typedef Opentelemetry__Proto__Trace__V1__Status PbStatus;
-typedef Opentelemetry__Proto__Resource__V1__Resource PbResource;
-typedef Opentelemetry__Proto__Common__V1__InstrumentationScope PbScope;
-typedef Opentelemetry__Proto__Common__V1__KeyValue PbKeyValue;
-typedef Opentelemetry__Proto__Common__V1__AnyValue PbAnyValue;
-
-#define GEN_NSERVICES		20
-#define GEN_NROUTES			6
-#define GEN_NINTERNAL		3
-#define GEN_NDBOPS			3
-#define GEN_NPODS			3
-#define GEN_NRESOURCES		(GEN_NSERVICES * GEN_NPODS)
-#define GEN_MAX_CALLEES		8
-#define GEN_MAX_TRACE		52
-#define GEN_MAX_ATTRS		12
-#define GEN_MAX_EVATTRS		3
-#define GEN_MAX_LINKATTRS	2
-#define GEN_SBUF			1024
-#define GEN_OUTBUF			(4 * 1024 * 1024)
-#define GEN_NRES_ATTRS		8
-#define GEN_NSCOPES			(LANG_COUNT * CAT_COUNT)
-
-/* span kinds and status codes (OTLP enum values) */
-#define KIND_INTERNAL	1
-#define KIND_SERVER		2
-#define KIND_CLIENT		3
-#define KIND_PRODUCER	4
-#define KIND_CONSUMER	5
-
-/* instrumentation scope categories */
-enum
-{
-	CAT_HTTP_SERVER,
-	CAT_HTTP_CLIENT,
-	CAT_DB,
-	CAT_INTERNAL,
-	CAT_MESSAGING,
-	CAT_COUNT
-};
-
-enum
-{
-	LANG_JAVA,
-	LANG_GO,
-	LANG_PYTHON,
-	LANG_NODE,
-	LANG_COUNT
-};
-
-enum
-{
-	DB_NONE,
-	DB_POSTGRES,
-	DB_MYSQL,
-	DB_REDIS,
-	DB_MONGO,
-	DB_SEARCH
-};
-
-typedef enum
-{
-	AV_STR,
-	AV_INT,
-	AV_DBL,
-	AV_BOOL
-} AttrType;
-
-typedef struct Attr
-{
-	const char *key;
-	AttrType	type;
-	union
-	{
-		const char *s;
-		int64_t		i;
-		double		d;
-		bool		b;
-	}			v;
-} Attr;
-
-typedef struct Event
-{
-	uint64_t	time;
-	const char *name;
-	int			nattrs;
-	Attr		attrs[GEN_MAX_EVATTRS];
-} Event;
-
-typedef struct Link
-{
-	uint8_t		trace_id[16];
-	uint8_t		span_id[8];
-	int			nattrs;
-	Attr		attrs[GEN_MAX_LINKATTRS];
-} Link;
-
-/*
- * One span.  Strings are either static or live in sbuf; span_copy() fixes
- * the pointers of the latter when a span is copied.
- */
-typedef struct Span
-{
-	uint8_t		trace_id[16];
-	uint8_t		span_id[8];
-	uint8_t		parent_id[8];
-	bool		has_parent;
-	int			parent;			/* index in the trace, -1 for the root */
-	const char *name;
-	int			kind;
-	uint64_t	start;
-	uint64_t	end;
-	int			status;
-	const char *status_msg;
-	int			service;
-	int			pod;
-	int			scope;			/* index into scopes[] */
-	const char *trace_state;
-	uint32_t	flags;
-	bool		open;			/* may get children */
-	int			nattrs;
-	Attr		attrs[GEN_MAX_ATTRS];
-	int			nevents;
-	Event		event;
-	int			nlinks;
-	Link		link;
-	int			sused;
-	char		sbuf[GEN_SBUF];
-} Span;
-
-typedef struct ServiceSpec
-{
-	const char *name;
-	const char *noun;			/* URL collection, e.g. "carts" */
-	const char *sub;			/* sub-resource, e.g. "items" */
-	int			lang;
-	int			db;
-	const char *db_name;		/* database / keyspace / index */
-	const char *db_table;
-	int			ncallees;
-	int			callees[GEN_MAX_CALLEES];
-} ServiceSpec;
+#include "gen.h"
 
 /*
  * The shop.  Callee lists form a DAG: following calls always ends.
  * Services 0 and 1 are the edges where traces begin; checkout (5) also
  * publishes to Kafka, consumed by order-service (19).
  */
-static const ServiceSpec service_specs[GEN_NSERVICES] = {
+const ServiceSpec service_specs[GEN_NSERVICES] = {
 	{"frontend", "pages", "fragments", LANG_NODE, DB_NONE, NULL, NULL, 8, {2, 3, 4, 5, 9, 10, 11, 17}},
 	{"api-gateway", "sessions", "routes", LANG_GO, DB_REDIS, "0", "ratelimit", 7, {2, 3, 4, 5, 9, 10, 16}},
 	{"auth-service", "tokens", "claims", LANG_GO, DB_REDIS, "1", "session", 1, {3}},
@@ -363,26 +209,9 @@ typedef struct Service
 	int			db_port;
 } Service;
 
-typedef struct Resource
-{
-	char	   *json;			/* resource_attributes, COPY-escaped JSON */
-	size_t		json_len;
-	PbResource	pb;
-	PbKeyValue	kv[GEN_NRES_ATTRS];
-	PbAnyValue	av[GEN_NRES_ATTRS];
-	PbKeyValue *kvp[GEN_NRES_ATTRS];
-} Resource;
-
-typedef struct Scope
-{
-	const char *name;
-	const char *version;
-	PbScope		pb;
-} Scope;
-
 static Service services[GEN_NSERVICES];
-static Resource resources[GEN_NRESOURCES];
-static Scope scopes[GEN_NSCOPES];
+Resource	resources[GEN_NRESOURCES];
+Scope		scopes[GEN_NSCOPES];
 static Op producer_op;
 static Op consumer_op;
 
@@ -504,7 +333,7 @@ rng_bytes_nonzero(uint8_t *out, int n)
  * Small helpers
  * ---------------------------------------------------------------------
  */
-static void
+void
 die(const char *fmt,...)
 {
 	va_list		ap;
@@ -517,7 +346,7 @@ die(const char *fmt,...)
 	exit(1);
 }
 
-static void *
+void *
 xmalloc(size_t n)
 {
 	void	   *p = calloc(1, n);
@@ -539,25 +368,6 @@ xprintf(const char *fmt,...)
 	return strcpy(xmalloc(strlen(tmp) + 1), tmp);
 }
 
-/* decimal digits of v into buf (no terminator); returns length */
-static inline int
-fmt_u64(char *buf, uint64_t v)
-{
-	char		tmp[20];
-	int			n = 0,
-				i;
-
-	do
-	{
-		tmp[n++] = (char) ('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	for (i = 0; i < n; i++)
-		buf[i] = tmp[n - 1 - i];
-	return n;
-}
-
-static const char hexdigits[] = "0123456789abcdef";
 
 /* ---------------------------------------------------------------------
  * Span string buffer
@@ -593,7 +403,7 @@ sb_u64(SBuild *b, uint64_t v)
 {
 	if (b->p + 21 >= b->span->sbuf + GEN_SBUF)
 		die("span string buffer overflow");
-	b->p += fmt_u64(b->p, v);
+	b->p += gen_fmt_u64(b->p, v);
 }
 
 static inline const char *
@@ -642,37 +452,6 @@ add_bool(Span *s, const char *key, bool val)
 	a->key = key;
 	a->type = AV_BOOL;
 	a->v.b = val;
-}
-
-/*
- * Copy a span, moving pointers into the source's string buffer to the
- * destination's.  Only the used part of the buffer is copied.
- */
-#define RELOC(field) \
-	do { \
-		if ((const char *) (field) >= src->sbuf && \
-			(const char *) (field) < src->sbuf + GEN_SBUF) \
-			(field) = dst->sbuf + ((const char *) (field) - src->sbuf); \
-	} while (0)
-
-static void
-span_copy(Span *dst, const Span *src)
-{
-	int			i;
-
-	memcpy(dst, src, offsetof(Span, sbuf));
-	memcpy(dst->sbuf, src->sbuf, src->sused);
-	RELOC(dst->name);
-	RELOC(dst->status_msg);
-	for (i = 0; i < dst->nattrs; i++)
-		if (dst->attrs[i].type == AV_STR)
-			RELOC(dst->attrs[i].v.s);
-	for (i = 0; i < dst->event.nattrs; i++)
-		if (dst->event.attrs[i].type == AV_STR)
-			RELOC(dst->event.attrs[i].v.s);
-	for (i = 0; i < dst->link.nattrs; i++)
-		if (dst->link.attrs[i].type == AV_STR)
-			RELOC(dst->link.attrs[i].v.s);
 }
 
 /* ---------------------------------------------------------------------
@@ -1280,707 +1059,6 @@ gen_trace(TraceCtx *t, uint64_t start)
 }
 
 /* ---------------------------------------------------------------------
- * COPY text output
- * ---------------------------------------------------------------------
- */
-typedef struct Out
-{
-	FILE	   *fp;
-	char	   *buf;
-	size_t		len;
-} Out;
-
-static void
-out_flush(Out *o)
-{
-	if (o->len > 0 && fwrite(o->buf, 1, o->len, o->fp) != o->len)
-		die("could not write output: %s", strerror(errno));
-	o->len = 0;
-}
-
-static inline void
-out_reserve(Out *o, size_t n)
-{
-	if (o->len + n > GEN_OUTBUF)
-	{
-		out_flush(o);
-		if (n > GEN_OUTBUF)
-			die("row too long");
-	}
-}
-
-static inline void
-out_mem(Out *o, const char *s, size_t n)
-{
-	out_reserve(o, n);
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-}
-
-#define OUT_LIT(o, lit) out_mem((o), (lit), sizeof(lit) - 1)
-
-static inline void
-out_ch(Out *o, char c)
-{
-	out_reserve(o, 1);
-	o->buf[o->len++] = c;
-}
-
-static inline void
-out_u64(Out *o, uint64_t v)
-{
-	out_reserve(o, 20);
-	o->len += fmt_u64(o->buf + o->len, v);
-}
-
-static inline void
-out_i64(Out *o, int64_t v)
-{
-	if (v < 0)
-	{
-		out_ch(o, '-');
-		out_u64(o, (uint64_t) 0 - (uint64_t) v);
-	}
-	else
-		out_u64(o, (uint64_t) v);
-}
-
-static inline void
-out_hex(Out *o, const uint8_t *b, int n)
-{
-	int			i;
-	char	   *p;
-
-	out_reserve(o, 2 * n);
-	p = o->buf + o->len;
-	for (i = 0; i < n; i++)
-	{
-		p[2 * i] = hexdigits[b[i] >> 4];
-		p[2 * i + 1] = hexdigits[b[i] & 15];
-	}
-	o->len += 2 * n;
-}
-
-/*
- * Escape tables.  copy_esc[c]: replacement of a byte in COPY text (0 = as
- * is).  json_copy_esc[c]: JSON string escaping followed by COPY escaping,
- * e.g. '"' -> \" -> \\", newline -> \n -> \\n.
- */
-static const char *copy_esc[256];
-static const char *json_copy_esc[256];
-static char json_copy_buf[32][12];
-static unsigned char copy_stop[256];	/* 1 for NUL and bytes to escape */
-static unsigned char json_stop[256];
-static char *tenant_copy;			/* COPY-escaped --tenant */
-static size_t tenant_copy_len;
-
-static void
-init_escapes(void)
-{
-	int			c;
-
-	copy_esc['\\'] = "\\\\";
-	copy_esc['\n'] = "\\n";
-	copy_esc['\r'] = "\\r";
-	copy_esc['\t'] = "\\t";
-	for (c = 0; c < 32; c++)
-	{
-		if (c == '\n')
-			json_copy_esc[c] = "\\\\n";
-		else if (c == '\r')
-			json_copy_esc[c] = "\\\\r";
-		else if (c == '\t')
-			json_copy_esc[c] = "\\\\t";
-		else
-		{
-			snprintf(json_copy_buf[c], sizeof(json_copy_buf[c]), "\\\\u%04x", c);
-			json_copy_esc[c] = json_copy_buf[c];
-		}
-	}
-	json_copy_esc['"'] = "\\\\\"";
-	json_copy_esc['\\'] = "\\\\\\\\";
-	json_copy_esc[127] = "\\\\u007f";
-	for (c = 0; c < 256; c++)
-	{
-		copy_stop[c] = (c == 0 || copy_esc[c] != NULL);
-		json_stop[c] = (c == 0 || json_copy_esc[c] != NULL);
-	}
-}
-
-static void
-out_escaped(Out *o, const char *s, const char *const *table)
-{
-	const unsigned char *p = (const unsigned char *) s;
-	const unsigned char *run = p;
-	const unsigned char *stop = table == copy_esc ? copy_stop : json_stop;
-
-	for (;;)
-	{
-		const char *rep;
-
-		while (!stop[*p])
-			p++;
-		if (*p == '\0')
-			break;
-		rep = table[*p];
-		out_mem(o, (const char *) run, (size_t) (p - run));
-		out_mem(o, rep, strlen(rep));
-		run = ++p;
-	}
-	out_mem(o, (const char *) run, (size_t) (p - run));
-}
-
-static inline void
-out_text(Out *o, const char *s)
-{
-	out_escaped(o, s, copy_esc);
-}
-
-static inline void
-out_json_str(Out *o, const char *s)
-{
-	out_ch(o, '"');
-	out_escaped(o, s, json_copy_esc);
-	out_ch(o, '"');
-}
-
-/* the shortest decimal text that reads back as the same double */
-static void
-out_double(Out *o, double d)
-{
-	char		buf[40];
-	int			prec;
-
-	for (prec = 15; prec <= 17; prec++)
-	{
-		snprintf(buf, sizeof(buf), "%.*g", prec, d);
-		if (strtod(buf, NULL) == d)
-			break;
-	}
-	out_mem(o, buf, strlen(buf));
-}
-
-static void
-out_attrs_json(Out *o, const Attr *attrs, int n)
-{
-	int			i;
-
-	out_ch(o, '{');
-	for (i = 0; i < n; i++)
-	{
-		const Attr *a = &attrs[i];
-
-		if (i > 0)
-			OUT_LIT(o, ", ");
-		/* keys are our own literals and need no escaping */
-		out_ch(o, '"');
-		out_mem(o, a->key, strlen(a->key));
-		OUT_LIT(o, "\": ");
-		switch (a->type)
-		{
-			case AV_STR:
-				out_json_str(o, a->v.s);
-				break;
-			case AV_INT:
-				out_i64(o, a->v.i);
-				break;
-			case AV_DBL:
-				out_double(o, a->v.d);
-				break;
-			case AV_BOOL:
-				if (a->v.b)
-					OUT_LIT(o, "true");
-				else
-					OUT_LIT(o, "false");
-				break;
-		}
-	}
-	out_ch(o, '}');
-}
-
-/* days since 1970-01-01 to a civil date (proleptic Gregorian) */
-static void
-civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-	int64_t		era,
-				yoe,
-				doy,
-				mp;
-	uint64_t	doe;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (uint64_t) (z - era * 146097);
-	yoe = (int64_t) ((doe - doe / 1460 + doe / 36524 - doe / 146096) / 365);
-	doy = (int64_t) doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int) (doy - (153 * mp + 2) / 5 + 1);
-	*m = (int) (mp < 10 ? mp + 3 : mp - 9);
-	*y = (int) (yoe + era * 400 + (*m <= 2));
-}
-
-static inline void
-put2(char *p, int v)
-{
-	p[0] = (char) ('0' + v / 10);
-	p[1] = (char) ('0' + v % 10);
-}
-
-/* "YYYY-MM-DD HH:MM:SS.uuuuuu+00" */
-static void
-out_timestamptz(Out *o, uint64_t ns)
-{
-	static int64_t cached_day = -1;
-	static char cached_date[11];
-	uint64_t	secs = ns / 1000000000ULL;
-	uint64_t	us = (ns / 1000) % 1000000;
-	int64_t		day = (int64_t) (secs / 86400);
-	int			sod = (int) (secs % 86400);
-	char	   *p;
-	int			i;
-
-	if (day != cached_day)
-	{
-		int			y,
-					m,
-					d;
-
-		civil_from_days(day, &y, &m, &d);
-		snprintf(cached_date, sizeof(cached_date), "%04d-%02d-%02d", y, m, d);
-		cached_day = day;
-	}
-	out_reserve(o, 29);
-	p = o->buf + o->len;
-	memcpy(p, cached_date, 10);
-	p[10] = ' ';
-	put2(p + 11, sod / 3600);
-	p[13] = ':';
-	put2(p + 14, (sod / 60) % 60);
-	p[16] = ':';
-	put2(p + 17, sod % 60);
-	p[19] = '.';
-	for (i = 25; i >= 20; i--)
-	{
-		p[i] = (char) ('0' + us % 10);
-		us /= 10;
-	}
-	memcpy(p + 26, "+00", 3);
-	o->len += 29;
-}
-
-static void
-write_copy_row(Out *o, const Span *s)
-{
-	const Scope *sc = &scopes[s->scope];
-
-	out_mem(o, tenant_copy, tenant_copy_len);
-	out_ch(o, '\t');
-	out_hex(o, s->trace_id, 16);
-	out_ch(o, '\t');
-	out_hex(o, s->span_id, 8);
-	out_ch(o, '\t');
-	if (s->has_parent)
-		out_hex(o, s->parent_id, 8);
-	else
-		OUT_LIT(o, "\\N");
-	out_ch(o, '\t');
-	out_text(o, s->name);
-	out_ch(o, '\t');
-	out_u64(o, (uint64_t) s->kind);
-	out_ch(o, '\t');
-	out_timestamptz(o, s->start);
-	out_ch(o, '\t');
-	out_u64(o, s->start);
-	out_ch(o, '\t');
-	out_u64(o, s->end - s->start);
-	out_ch(o, '\t');
-	out_u64(o, (uint64_t) s->status);
-	out_ch(o, '\t');
-	if (s->status_msg != NULL && s->status_msg[0] != '\0')
-		out_text(o, s->status_msg);
-	else
-		OUT_LIT(o, "\\N");
-	out_ch(o, '\t');
-	out_text(o, service_specs[s->service].name);
-	out_ch(o, '\t');
-	out_mem(o, resources[s->service * GEN_NPODS + s->pod].json,
-			resources[s->service * GEN_NPODS + s->pod].json_len);
-	out_ch(o, '\t');
-	out_attrs_json(o, s->attrs, s->nattrs);
-	out_ch(o, '\t');
-	out_text(o, sc->name);
-	out_ch(o, '\t');
-	if (sc->version[0] != '\0')
-		out_text(o, sc->version);
-	else
-		OUT_LIT(o, "\\N");
-	out_ch(o, '\t');
-	if (s->nevents > 0)
-	{
-		OUT_LIT(o, "[{\"time_unix_nano\": \"");
-		out_u64(o, s->event.time);
-		OUT_LIT(o, "\", \"name\": ");
-		out_json_str(o, s->event.name);
-		OUT_LIT(o, ", \"attributes\": ");
-		out_attrs_json(o, s->event.attrs, s->event.nattrs);
-		OUT_LIT(o, "}]");
-	}
-	else
-		OUT_LIT(o, "\\N");
-	out_ch(o, '\t');
-	if (s->nlinks > 0)
-	{
-		OUT_LIT(o, "[{\"trace_id\": \"");
-		out_hex(o, s->link.trace_id, 16);
-		OUT_LIT(o, "\", \"span_id\": \"");
-		out_hex(o, s->link.span_id, 8);
-		OUT_LIT(o, "\", \"trace_state\": ");
-		out_json_str(o, s->trace_state);
-		OUT_LIT(o, ", \"attributes\": ");
-		out_attrs_json(o, s->link.attrs, s->link.nattrs);
-		OUT_LIT(o, "}]");
-	}
-	else
-		OUT_LIT(o, "\\N");
-	out_ch(o, '\t');
-	if (s->trace_state[0] != '\0')
-		out_text(o, s->trace_state);
-	else
-		OUT_LIT(o, "\\N");
-	out_ch(o, '\n');
-}
-
-/* ---------------------------------------------------------------------
- * OTLP output
- * ---------------------------------------------------------------------
- */
-typedef struct Batch
-{
-	int			cap;
-	int			n;
-	Span	   *spans;
-	/* protobuf-c structures, reused for every request */
-	PbSpan	   *pb_spans;
-	PbSpan	  **pb_span_ptrs;
-	PbStatus   *pb_status;
-	PbEvent    *pb_events;
-	PbEvent   **pb_event_ptrs;
-	PbLink	   *pb_links;
-	PbLink	  **pb_link_ptrs;
-	PbKeyValue *kv;
-	PbAnyValue *av;
-	PbKeyValue **kvp;
-	PbScopeSpans *ss;
-	PbScopeSpans **ssp;
-	PbResourceSpans rs[GEN_NRESOURCES];
-	PbResourceSpans *rsp[GEN_NRESOURCES];
-	int		   *order;
-	uint8_t    *packed;
-	size_t		packed_cap;
-	/* statistics */
-	uint64_t	requests;
-	uint64_t	bytes;
-	uint64_t	verified_spans;
-} Batch;
-
-static void
-batch_init(Batch *b, int cap)
-{
-	int			nkv = cap * (GEN_MAX_ATTRS + GEN_MAX_EVATTRS + GEN_MAX_LINKATTRS);
-
-	b->cap = cap;
-	b->n = 0;
-	b->spans = xmalloc(sizeof(Span) * cap);
-	b->pb_spans = xmalloc(sizeof(PbSpan) * cap);
-	b->pb_span_ptrs = xmalloc(sizeof(PbSpan *) * cap);
-	b->pb_status = xmalloc(sizeof(PbStatus) * cap);
-	b->pb_events = xmalloc(sizeof(PbEvent) * cap);
-	b->pb_event_ptrs = xmalloc(sizeof(PbEvent *) * cap);
-	b->pb_links = xmalloc(sizeof(PbLink) * cap);
-	b->pb_link_ptrs = xmalloc(sizeof(PbLink *) * cap);
-	b->kv = xmalloc(sizeof(PbKeyValue) * nkv);
-	b->av = xmalloc(sizeof(PbAnyValue) * nkv);
-	b->kvp = xmalloc(sizeof(PbKeyValue *) * nkv);
-	b->ss = xmalloc(sizeof(PbScopeSpans) * cap);
-	b->ssp = xmalloc(sizeof(PbScopeSpans *) * cap);
-	b->order = xmalloc(sizeof(int) * cap);
-	b->packed_cap = 1024 * 1024;
-	b->packed = xmalloc(b->packed_cap);
-}
-
-static void
-fill_kvs(Batch *b, int *kvi, const Attr *attrs, int n,
-		 size_t *n_out, PbKeyValue ***out)
-{
-	int			i;
-
-	*n_out = (size_t) n;
-	*out = &b->kvp[*kvi];
-	for (i = 0; i < n; i++)
-	{
-		PbKeyValue *kv = &b->kv[*kvi];
-		PbAnyValue *av = &b->av[*kvi];
-		const Attr *a = &attrs[i];
-
-		opentelemetry__proto__common__v1__key_value__init(kv);
-		opentelemetry__proto__common__v1__any_value__init(av);
-		kv->key = (char *) a->key;
-		kv->value = av;
-		switch (a->type)
-		{
-			case AV_STR:
-				av->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE;
-				av->string_value = (char *) a->v.s;
-				break;
-			case AV_INT:
-				av->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE;
-				av->int_value = a->v.i;
-				break;
-			case AV_DBL:
-				av->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_DOUBLE_VALUE;
-				av->double_value = a->v.d;
-				break;
-			case AV_BOOL:
-				av->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BOOL_VALUE;
-				av->bool_value = a->v.b;
-				break;
-		}
-		b->kvp[*kvi] = kv;
-		(*kvi)++;
-	}
-}
-
-static void
-fill_pb_span(Batch *b, int i, int *kvi)
-{
-	const Span *s = &b->spans[i];
-	PbSpan	   *ps = &b->pb_spans[i];
-
-	opentelemetry__proto__trace__v1__span__init(ps);
-	ps->trace_id.data = (uint8_t *) s->trace_id;
-	ps->trace_id.len = 16;
-	ps->span_id.data = (uint8_t *) s->span_id;
-	ps->span_id.len = 8;
-	if (s->has_parent)
-	{
-		ps->parent_span_id.data = (uint8_t *) s->parent_id;
-		ps->parent_span_id.len = 8;
-	}
-	ps->trace_state = (char *) s->trace_state;
-	ps->flags = s->flags;
-	ps->name = (char *) s->name;
-	ps->kind = (Opentelemetry__Proto__Trace__V1__Span__SpanKind) s->kind;
-	ps->start_time_unix_nano = s->start;
-	ps->end_time_unix_nano = s->end;
-	fill_kvs(b, kvi, s->attrs, s->nattrs, &ps->n_attributes, &ps->attributes);
-	if (s->nevents > 0)
-	{
-		PbEvent    *ev = &b->pb_events[i];
-
-		opentelemetry__proto__trace__v1__span__event__init(ev);
-		ev->time_unix_nano = s->event.time;
-		ev->name = (char *) s->event.name;
-		fill_kvs(b, kvi, s->event.attrs, s->event.nattrs, &ev->n_attributes, &ev->attributes);
-		b->pb_event_ptrs[i] = ev;
-		ps->n_events = 1;
-		ps->events = &b->pb_event_ptrs[i];
-	}
-	if (s->nlinks > 0)
-	{
-		PbLink	   *ln = &b->pb_links[i];
-
-		opentelemetry__proto__trace__v1__span__link__init(ln);
-		ln->trace_id.data = (uint8_t *) s->link.trace_id;
-		ln->trace_id.len = 16;
-		ln->span_id.data = (uint8_t *) s->link.span_id;
-		ln->span_id.len = 8;
-		ln->trace_state = (char *) s->trace_state;
-		ln->flags = 0x101;
-		fill_kvs(b, kvi, s->link.attrs, s->link.nattrs, &ln->n_attributes, &ln->attributes);
-		b->pb_link_ptrs[i] = ln;
-		ps->n_links = 1;
-		ps->links = &b->pb_link_ptrs[i];
-	}
-	if (s->status != 0)
-	{
-		PbStatus   *st = &b->pb_status[i];
-
-		opentelemetry__proto__trace__v1__status__init(st);
-		st->code = (Opentelemetry__Proto__Trace__V1__Status__StatusCode) s->status;
-		st->message = (char *) (s->status_msg ? s->status_msg : "");
-		ps->status = st;
-	}
-}
-
-/* check that a packed request decodes to the spans we put in */
-static void
-verify_request(Batch *b, const uint8_t *data, size_t len)
-{
-	PbRequest  *req;
-	size_t		i,
-				j,
-				k;
-	int			seen = 0;
-
-	req = opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(NULL, len, data);
-	if (req == NULL)
-		die("verify: request %llu does not decode", (unsigned long long) b->requests);
-	for (i = 0; i < req->n_resource_spans; i++)
-	{
-		const PbResourceSpans *rs = req->resource_spans[i];
-
-		if (rs->resource == NULL || rs->resource->n_attributes != GEN_NRES_ATTRS)
-			die("verify: resource lost its attributes");
-		for (j = 0; j < rs->n_scope_spans; j++)
-		{
-			const PbScopeSpans *ss = rs->scope_spans[j];
-
-			for (k = 0; k < ss->n_spans; k++)
-			{
-				const PbSpan *ps = ss->spans[k];
-				const Span *s = &b->spans[b->order[seen]];
-
-				if (ps->trace_id.len != 16 || memcmp(ps->trace_id.data, s->trace_id, 16) != 0 ||
-					ps->span_id.len != 8 || memcmp(ps->span_id.data, s->span_id, 8) != 0 ||
-					ps->start_time_unix_nano != s->start ||
-					ps->end_time_unix_nano != s->end ||
-					strcmp(ps->name, s->name) != 0 ||
-					ps->n_attributes != (size_t) s->nattrs ||
-					ps->n_events != (size_t) s->nevents ||
-					(ps->status ? (int) ps->status->code : 0) != s->status ||
-					ps->parent_span_id.len != (s->has_parent ? 8u : 0u))
-					die("verify: span %d of request %llu differs after decoding",
-						seen, (unsigned long long) b->requests);
-				seen++;
-			}
-		}
-	}
-	if (seen != b->n)
-		die("verify: request %llu decodes to %d spans, expected %d",
-			(unsigned long long) b->requests, seen, b->n);
-	b->verified_spans += (uint64_t) seen;
-	opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(req, NULL);
-}
-
-/*
- * Pack the batch into one request: ResourceSpans per (service, pod) in
- * order of first appearance, ScopeSpans per scope inside, spans in batch
- * order within each.
- */
-static void
-batch_flush(Batch *b, FILE *fp, bool verify)
-{
-	int			res_rank[GEN_NRESOURCES];
-	int			res_count[GEN_NRESOURCES];
-	int			res_order[GEN_NRESOURCES];
-	int			bucket[GEN_NRESOURCES * GEN_NSCOPES + 1];
-	int			nres = 0;
-	int			kvi = 0;
-	int			nss = 0;
-	int			pos = 0;
-	int			i,
-				r;
-	PbRequest	req;
-	size_t		len;
-	uint8_t		hdr[4];
-
-	if (b->n == 0)
-		return;
-
-	for (r = 0; r < GEN_NRESOURCES; r++)
-		res_count[r] = 0;
-	for (i = 0; i < b->n; i++)
-	{
-		int			key = b->spans[i].service * GEN_NPODS + b->spans[i].pod;
-
-		if (res_count[key]++ == 0)
-		{
-			res_rank[key] = nres;
-			res_order[nres++] = key;
-		}
-	}
-
-	/*
-	 * Counting sort of the spans by (resource in order of appearance,
-	 * scope); stable, so batch order is kept within a scope.
-	 */
-	memset(bucket, 0, sizeof(int) * (nres * GEN_NSCOPES + 1));
-	for (i = 0; i < b->n; i++)
-	{
-		const Span *s = &b->spans[i];
-
-		bucket[res_rank[s->service * GEN_NPODS + s->pod] * GEN_NSCOPES + s->scope + 1]++;
-	}
-	for (r = 1; r <= nres * GEN_NSCOPES; r++)
-		bucket[r] += bucket[r - 1];
-	for (i = 0; i < b->n; i++)
-	{
-		const Span *s = &b->spans[i];
-
-		b->order[bucket[res_rank[s->service * GEN_NPODS + s->pod] * GEN_NSCOPES + s->scope]++] = i;
-	}
-
-	for (i = 0; i < b->n; i++)
-		fill_pb_span(b, i, &kvi);
-
-	pos = 0;
-	for (r = 0; r < nres; r++)
-	{
-		int			key = res_order[r];
-		PbResourceSpans *rs = &b->rs[r];
-		int			end = pos + res_count[key];
-
-		opentelemetry__proto__trace__v1__resource_spans__init(rs);
-		rs->resource = &resources[key].pb;
-		rs->schema_url = "https://opentelemetry.io/schemas/1.26.0";
-		rs->scope_spans = &b->ssp[nss];
-		while (pos < end)
-		{
-			PbScopeSpans *ss = &b->ss[nss];
-			int			sc = b->spans[b->order[pos]].scope;
-
-			opentelemetry__proto__trace__v1__scope_spans__init(ss);
-			ss->scope = &scopes[sc].pb;
-			ss->spans = &b->pb_span_ptrs[pos];
-			while (pos < end && b->spans[b->order[pos]].scope == sc)
-			{
-				b->pb_span_ptrs[pos] = &b->pb_spans[b->order[pos]];
-				pos++;
-				ss->n_spans++;
-			}
-			b->ssp[nss++] = ss;
-			rs->n_scope_spans++;
-		}
-		b->rsp[r] = rs;
-	}
-
-	opentelemetry__proto__collector__trace__v1__export_trace_service_request__init(&req);
-	req.n_resource_spans = (size_t) nres;
-	req.resource_spans = b->rsp;
-
-	len = opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size(&req);
-	if (len > b->packed_cap)
-	{
-		free(b->packed);
-		b->packed_cap = len * 2;
-		b->packed = xmalloc(b->packed_cap);
-	}
-	if (opentelemetry__proto__collector__trace__v1__export_trace_service_request__pack(&req, b->packed) != len)
-		die("protobuf-c packed a different size than it computed");
-	if (verify)
-		verify_request(b, b->packed, len);
-	hdr[0] = (uint8_t) (len >> 24);
-	hdr[1] = (uint8_t) (len >> 16);
-	hdr[2] = (uint8_t) (len >> 8);
-	hdr[3] = (uint8_t) len;
-	if (fwrite(hdr, 1, 4, fp) != 4 || fwrite(b->packed, 1, len, fp) != len)
-		die("could not write OTLP output: %s", strerror(errno));
-	b->requests++;
-	b->bytes += len + 4;
-	b->n = 0;
-}
-
-/* ---------------------------------------------------------------------
  * main
  * ---------------------------------------------------------------------
  */
@@ -2054,9 +1132,11 @@ main(int argc, char **argv)
 	const char *copy_path = NULL;
 	bool		verify = false;
 	bool		quiet = false;
-	FILE	   *otlp_fp = NULL;
 	Out			copy_out = {0};
-	Batch		batch = {0};
+	Batch	   *batch = NULL;
+	uint64_t	requests = 0,
+				otlp_bytes = 0,
+				verified = 0;
 	TraceCtx   *t;
 	uint64_t	done = 0;
 	uint64_t	ntraces = 0;
@@ -2119,28 +1199,13 @@ main(int argc, char **argv)
 	if (start > 9000000000ULL)
 		die("--start is too far in the future");
 
-	init_escapes();
-	{
-		Out			tmp = {0};
-
-		tmp.buf = xmalloc(GEN_OUTBUF);
-		out_text(&tmp, cur_tenant);
-		tenant_copy = tmp.buf;
-		tenant_copy_len = tmp.len;
-	}
 	rng_seed(seed);
 	init_model();
 	t = xmalloc(sizeof(TraceCtx));
 	if (otlp_path)
-	{
-		otlp_fp = open_out(otlp_path);
-		batch_init(&batch, (int) batch_size);
-	}
+		batch = otlp_create((int) batch_size, open_out(otlp_path), verify);
 	if (copy_path)
-	{
-		copy_out.fp = open_out(copy_path);
-		copy_out.buf = xmalloc(GEN_OUTBUF);
-	}
+		copy_init(&copy_out, open_out(copy_path), cur_tenant);
 
 	start_ns = start * 1000000000ULL;
 	window_ns = window * 1000000000ULL;
@@ -2178,33 +1243,17 @@ main(int argc, char **argv)
 			if (s->status == 2)
 				nerrors++;
 			if (copy_path)
-				write_copy_row(&copy_out, s);
+				copy_write_span(&copy_out, s);
 			if (otlp_path)
-			{
-				span_copy(&batch.spans[batch.n++], s);
-				if ((uint64_t) batch.n == batch_size)
-					batch_flush(&batch, otlp_fp, verify);
-			}
+				otlp_add_span(batch, s);
 		}
 		done += (uint64_t) n;
 		ntraces++;
 	}
 	if (otlp_path)
-	{
-		batch_flush(&batch, otlp_fp, verify);
-		if (fflush(otlp_fp) != 0)
-			die("could not write OTLP output: %s", strerror(errno));
-		if (otlp_fp != stdout)
-			fclose(otlp_fp);
-	}
+		otlp_finish(batch, &requests, &otlp_bytes, &verified);
 	if (copy_path)
-	{
-		out_flush(&copy_out);
-		if (fflush(copy_out.fp) != 0)
-			die("could not write COPY output: %s", strerror(errno));
-		if (copy_out.fp != stdout)
-			fclose(copy_out.fp);
-	}
+		copy_finish(&copy_out);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
 
@@ -2216,11 +1265,11 @@ main(int argc, char **argv)
 				secs, secs > 0 ? done / secs : 0.0);
 		if (otlp_path)
 			fprintf(stderr, "gen: otlp: %llu requests, %llu bytes (%.1f bytes/span)\n",
-					(unsigned long long) batch.requests, (unsigned long long) batch.bytes,
-					done ? (double) batch.bytes / done : 0.0);
+					(unsigned long long) requests, (unsigned long long) otlp_bytes,
+					done ? (double) otlp_bytes / done : 0.0);
 		if (verify)
 			fprintf(stderr, "gen: verify: %llu spans decoded and matched\n",
-					(unsigned long long) batch.verified_spans);
+					(unsigned long long) verified);
 	}
 	return 0;
 }
