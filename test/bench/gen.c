@@ -417,41 +417,25 @@ sb_end(SBuild *b)
 static inline void
 add_str(Span *s, const char *key, const char *val)
 {
-	Attr	   *a = &s->attrs[s->nattrs++];
-
-	a->key = key;
-	a->type = AV_STR;
-	a->v.s = val;
+	attr_str(&s->attrs[s->nattrs++], key, val);
 }
 
 static inline void
 add_int(Span *s, const char *key, int64_t val)
 {
-	Attr	   *a = &s->attrs[s->nattrs++];
-
-	a->key = key;
-	a->type = AV_INT;
-	a->v.i = val;
+	attr_int(&s->attrs[s->nattrs++], key, val);
 }
 
 static inline void
 add_dbl(Span *s, const char *key, double val)
 {
-	Attr	   *a = &s->attrs[s->nattrs++];
-
-	a->key = key;
-	a->type = AV_DBL;
-	a->v.d = val;
+	attr_dbl(&s->attrs[s->nattrs++], key, val);
 }
 
 static inline void
 add_bool(Span *s, const char *key, bool val)
 {
-	Attr	   *a = &s->attrs[s->nattrs++];
-
-	a->key = key;
-	a->type = AV_BOOL;
-	a->v.b = val;
+	attr_bool(&s->attrs[s->nattrs++], key, val);
 }
 
 /* ---------------------------------------------------------------------
@@ -769,15 +753,9 @@ make_error(Span *s, int which)
 	s->event.time = s->end - (uint64_t) ((s->end - s->start) * 0.05 * rng_unit());
 	s->event.name = "exception";
 	s->event.nattrs = 3;
-	s->event.attrs[0].key = "exception.type";
-	s->event.attrs[0].type = AV_STR;
-	s->event.attrs[0].v.s = e->type;
-	s->event.attrs[1].key = "exception.message";
-	s->event.attrs[1].type = AV_STR;
-	s->event.attrs[1].v.s = e->message;
-	s->event.attrs[2].key = "exception.stacktrace";
-	s->event.attrs[2].type = AV_STR;
-	s->event.attrs[2].v.s = e->stacktrace;
+	attr_str(&s->event.attrs[0], "exception.type", e->type);
+	attr_str(&s->event.attrs[1], "exception.message", e->message);
+	attr_str(&s->event.attrs[2], "exception.stacktrace", e->stacktrace);
 }
 
 static void
@@ -938,9 +916,7 @@ gen_internal(TraceCtx *t, int parent)
 		s->event.time = s->start + (s->end - s->start) / 2;
 		s->event.name = "retry";
 		s->event.nattrs = 1;
-		s->event.attrs[0].key = "retry.attempt";
-		s->event.attrs[0].type = AV_INT;
-		s->event.attrs[0].v.i = 1 + rng_below(3);
+		attr_int(&s->event.attrs[0], "retry.attempt", 1 + rng_below(3));
 	}
 	t->spans[si].open = rng_below(2) == 0;
 }
@@ -988,9 +964,7 @@ gen_publish(TraceCtx *t, int parent)
 	memcpy(co->link.trace_id, pr->trace_id, 16);
 	memcpy(co->link.span_id, pr->span_id, 8);
 	co->link.nattrs = 1;
-	co->link.attrs[0].key = "messaging.operation.type";
-	co->link.attrs[0].type = AV_STR;
-	co->link.attrs[0].v.s = "publish";
+	attr_str(&co->link.attrs[0], "messaging.operation.type", "publish");
 	t->spans[ci].open = true;
 }
 
@@ -1144,8 +1118,10 @@ main(int argc, char **argv)
 	uint64_t	start_ns,
 				window_ns;
 	struct timespec t0,
-				t1;
-	double		secs;
+				t1,
+				c1;
+	double		secs,
+				cpu;
 	int			c;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1)
@@ -1255,14 +1231,16 @@ main(int argc, char **argv)
 	if (copy_path)
 		copy_finish(&copy_out);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
 	secs = (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	cpu = (double) c1.tv_sec + (double) c1.tv_nsec / 1e9;
 
 	if (!quiet)
 	{
-		fprintf(stderr, "gen: %llu spans in %llu traces (%llu errors, %.2f%%), %.3f s, %.0f spans/s\n",
+		fprintf(stderr, "gen: %llu spans in %llu traces (%llu errors, %.2f%%), %.3f s, %.0f spans/s (%.0f per CPU second)\n",
 				(unsigned long long) done, (unsigned long long) ntraces,
 				(unsigned long long) nerrors, done ? 100.0 * nerrors / done : 0.0,
-				secs, secs > 0 ? done / secs : 0.0);
+				secs, secs > 0 ? done / secs : 0.0, cpu > 0 ? done / cpu : 0.0);
 		if (otlp_path)
 			fprintf(stderr, "gen: otlp: %llu requests, %llu bytes (%.1f bytes/span)\n",
 					(unsigned long long) requests, (unsigned long long) otlp_bytes,

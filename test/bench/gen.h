@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <protobuf-c/protobuf-c.h>
 
@@ -101,6 +102,8 @@ typedef enum
 typedef struct Attr
 {
 	const char *key;
+	uint16_t	klen;			/* strlen(key) */
+	uint16_t	vlen;			/* strlen(v.s) for AV_STR */
 	AttrType	type;
 	union
 	{
@@ -218,6 +221,44 @@ extern Batch *otlp_create(int cap, FILE *fp, bool verify);
 extern void otlp_add_span(Batch *b, const Span *s);
 extern void otlp_finish(Batch *b, uint64_t *requests, uint64_t *bytes,
 						uint64_t *verified_spans);
+
+/* attribute setters: keep the cached lengths right */
+static inline void
+attr_str(Attr *a, const char *key, const char *val)
+{
+	a->key = key;
+	a->klen = (uint16_t) strlen(key);
+	a->type = AV_STR;
+	a->v.s = val;
+	a->vlen = (uint16_t) strlen(val);
+}
+
+static inline void
+attr_int(Attr *a, const char *key, int64_t val)
+{
+	a->key = key;
+	a->klen = (uint16_t) strlen(key);
+	a->type = AV_INT;
+	a->v.i = val;
+}
+
+static inline void
+attr_dbl(Attr *a, const char *key, double val)
+{
+	a->key = key;
+	a->klen = (uint16_t) strlen(key);
+	a->type = AV_DBL;
+	a->v.d = val;
+}
+
+static inline void
+attr_bool(Attr *a, const char *key, bool val)
+{
+	a->key = key;
+	a->klen = (uint16_t) strlen(key);
+	a->type = AV_BOOL;
+	a->v.b = val;
+}
 
 /* decimal digits of v into buf (no terminator); returns the length */
 static inline int

@@ -18,6 +18,7 @@
  *-------------------------------------------------------------------------
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,13 +180,62 @@ out_json_str(Out *o, const char *s)
 	out_ch(o, '"');
 }
 
-/* the shortest decimal text that reads back as the same double */
+/*
+ * The shortest decimal text that reads back as the same double.  Our
+ * doubles are mostly k/100 or k/1000: if d is the double nearest to k/10^n
+ * for n <= 3, the decimal k/10^n (trailing zeros dropped) reads back as d
+ * and no shorter decimal does, so print it directly; else search with
+ * printf.
+ */
 static void
 out_double(Out *o, double d)
 {
 	char		buf[40];
 	int			prec;
+	int			n;
+	double		scale = 1.0;
 
+	if (!isfinite(d))
+		die("cannot write a non-finite double as JSON");
+	for (n = (d == 0.0 && signbit(d)) ? 4 : 0; n <= 3; n++, scale *= 10.0)
+	{
+		double		m = d * scale;
+		long long	k;
+
+		if (!(fabs(m) < 1e15))
+			break;
+		k = llround(m);
+		if ((double) k / scale == d)
+		{
+			uint64_t	mag = k < 0 ? (uint64_t) -k : (uint64_t) k;
+			uint64_t	pow = 1;
+			uint64_t	frac;
+			int			i;
+
+			while (n > 0 && mag % 10 == 0)
+			{
+				mag /= 10;
+				n--;
+			}
+			for (i = 0; i < n; i++)
+				pow *= 10;
+			if (k < 0)
+				out_ch(o, '-');
+			out_u64(o, mag / pow);
+			if (n > 0)
+			{
+				out_ch(o, '.');
+				frac = mag % pow;
+				for (i = n - 1; i >= 0; i--)
+				{
+					buf[i] = (char) ('0' + frac % 10);
+					frac /= 10;
+				}
+				out_mem(o, buf, (size_t) n);
+			}
+			return;
+		}
+	}
 	for (prec = 15; prec <= 17; prec++)
 	{
 		snprintf(buf, sizeof(buf), "%.*g", prec, d);
@@ -209,7 +259,7 @@ out_attrs_json(Out *o, const Attr *attrs, int n)
 			OUT_LIT(o, ", ");
 		/* keys are our own literals and need no escaping */
 		out_ch(o, '"');
-		out_mem(o, a->key, strlen(a->key));
+		out_mem(o, a->key, a->klen);
 		OUT_LIT(o, "\": ");
 		switch (a->type)
 		{

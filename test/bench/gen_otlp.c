@@ -221,7 +221,7 @@ rb_attrs(RevBuf *w, int field, const Attr *attrs, int n)
 		switch (a->type)
 		{
 			case AV_STR:
-				rb_bytes(w, 1, a->v.s, strlen(a->v.s));
+				rb_bytes(w, 1, a->v.s, a->vlen);
 				break;
 			case AV_BOOL:
 				rb_varint(w, a->v.b ? 1 : 0);
@@ -238,7 +238,7 @@ rb_attrs(RevBuf *w, int field, const Attr *attrs, int n)
 				break;
 		}
 		rb_close(w, 2, av_mark);
-		rb_string(w, 1, a->key);
+		rb_bytes(w, 1, a->key, a->klen);
 		rb_close(w, field, kv_mark);
 	}
 }
