@@ -36,9 +36,10 @@
  * given set of options always produces byte-identical output.
  *
  * Speed matters (the storage benchmark loads millions of spans), so the
- * hot path formats text with small hand-written appenders rather than
- * printf, and a span's variable strings live in a per-span buffer so spans
- * can be copied into the OTLP batch without allocation.
+ * writers (gen_copy.c, gen_otlp.c) format with small hand-written
+ * appenders and encoders rather than printf and libprotobuf-c, and a
+ * span's variable strings live in a per-span buffer so spans can be
+ * copied into the OTLP batch without allocation.
  *
  * Attribute JSON in the COPY output follows the mapping of the contract:
  * string -> JSON string, int -> JSON integer, double -> JSON number (the
