@@ -211,7 +211,7 @@ ColWriteBufAdd(ColWriteBuf *buf, Relation rel, Datum *values, bool *isnull,
 			Size		sz;
 			char	   *p;
 
-			if (VARATT_IS_EXTENDED(vl) && !VARATT_IS_SHORT(vl))
+			if (VARATT_IS_EXTERNAL(vl) || VARATT_IS_COMPRESSED(vl))
 				flat = detoast_attr(vl);
 			sz = VARSIZE_ANY(flat);
 			p = arena_alloc(buf, sz);
