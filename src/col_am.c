@@ -73,6 +73,7 @@ typedef struct ColScanDescData
 	ColBatch   *batch;
 	int			row;
 	bool		temp_snapshot;
+	MemoryContext scan_cxt;		/* where scan_begin was called */
 
 	/* ANALYZE */
 	MemoryContext acxt;			/* per-scan */
@@ -130,6 +131,7 @@ col_scan_begin(Relation rel, Snapshot snapshot, int nkeys, ScanKey key,
 	scan->base.rs_flags = flags;
 	scan->base.rs_parallel = pscan;
 	scan->temp_snapshot = (flags & SO_TEMP_SNAPSHOT) != 0;
+	scan->scan_cxt = CurrentMemoryContext;
 
 	if (flags & SO_TYPE_SAMPLESCAN)
 		ereport(ERROR,
@@ -142,13 +144,7 @@ col_scan_begin(Relation rel, Snapshot snapshot, int nkeys, ScanKey key,
 		scan->g_loaded = -1;
 		return (TableScanDesc) scan;
 	}
-	{
-		Bitmapset  *attrs = NULL;
-
-		attrs = bms_add_range(attrs, 1, Max(RelationGetDescr(rel)->natts, 1));
-		scan->rs = ColBeginRead(rel, snapshot, attrs, NULL, 0, pscan);
-		bms_free(attrs);
-	}
+	/* the read state is created by the first getnextslot, see there */
 	return (TableScanDesc) scan;
 }
 
@@ -201,6 +197,18 @@ col_scan_getnextslot(TableScanDesc sscan, ScanDirection direction,
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("backward scans are not supported on tempo_columnar tables")));
+	if (scan->rs == NULL)
+	{
+		/* decode with the slot's descriptor: rewrites read old rows */
+		MemoryContext old = MemoryContextSwitchTo(scan->scan_cxt);
+		Bitmapset  *attrs = bms_add_range(NULL, 1, Max(natts, 1));
+
+		scan->rs = ColBeginReadDesc(sscan->rs_rd, slot->tts_tupleDescriptor,
+									sscan->rs_snapshot, attrs, NULL, 0,
+									sscan->rs_parallel);
+		bms_free(attrs);
+		MemoryContextSwitchTo(old);
+	}
 	while (scan->batch == NULL || scan->row >= scan->batch->nrows)
 	{
 		if (!ColReadNext(scan->rs, &scan->batch))
@@ -369,7 +377,7 @@ fetch_rownum(Relation rel, uint64 rownum, Snapshot snapshot, TupleTableSlot *slo
 			ColVector	vec;
 			int			r = idx - f->group_first[g];
 
-			if (a >= f->natts)
+			if (a >= f->natts || TupleDescAttr(tupdesc, a)->attisdropped)
 				ColFillMissing(tupdesc, a, f->group_rows[g], &vec);
 			else
 				ColReadChunk(rel, si, f, a, g, &types[a], &vec, nblocks, NULL);
@@ -380,7 +388,7 @@ fetch_rownum(Relation rel, uint64 rownum, Snapshot snapshot, TupleTableSlot *slo
 	}
 	if (!found)
 	{
-		List	   *bufs = ColPendingBuffers(RelationGetRelid(rel));
+		List	   *bufs = ColPendingBuffers(rel);
 		ListCell   *lc;
 
 		foreach(lc, bufs)
@@ -667,7 +675,7 @@ visible_rows(Relation rel, Snapshot snapshot, int *nstripes_out)
 	for (s = 0; s < nstripes; s++)
 		rows += stripes[s].row_count;
 	pfree(stripes);
-	bufs = ColPendingBuffers(RelationGetRelid(rel));
+	bufs = ColPendingBuffers(rel);
 	foreach(lc, bufs)
 	{
 		rows += ((ColWriteBuf *) lfirst(lc))->nrows;

@@ -328,10 +328,11 @@ ColBloomMayContain(const uint8 *bloom, uint32 nbytes, uint64 h)
 void
 ColTypeInfoInit(ColTypeInfo *ti, Form_pg_attribute att)
 {
-	Oid			base = getBaseType(att->atttypid);
+	Oid			base;
 	TypeCacheEntry *tc;
 
 	memset(ti, 0, sizeof(ColTypeInfo));
+	base = att->attisdropped ? InvalidOid : getBaseType(att->atttypid);
 	ti->typid = base;
 	ti->typlen = att->attlen;
 	ti->typbyval = att->attbyval;

@@ -68,11 +68,10 @@ put_datum(StringInfo buf, ColTypeInfo *ti, Datum d)
 }
 
 void
-ColFooterSerialize(StringInfo buf, TupleDesc tupdesc, int ngroups,
+ColFooterSerialize(StringInfo buf, int natts, int ngroups,
 				   const uint32 *group_rows, ColEncodedChunk *chunks,
 				   ColTypeInfo *types)
 {
-	int			natts = tupdesc->natts;
 	int			a,
 				g;
 

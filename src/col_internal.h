@@ -157,6 +157,7 @@ typedef struct ColStripeInfo
 typedef struct ColWriteBuf
 {
 	Oid			relid;
+	Oid			relfilenode;	/* storage the rows belong to */
 	SubTransactionId subxid;
 	MemoryContext cxt;			/* owns everything below */
 	int			natts;
@@ -262,7 +263,7 @@ extern void ColUnpackBits(const char *src, int n, int width, uint64 *dst);
 extern Size ColPackedBytes(int n, int width);
 
 /* in col_footer.c */
-extern void ColFooterSerialize(StringInfo buf, TupleDesc tupdesc, int ngroups,
+extern void ColFooterSerialize(StringInfo buf, int natts, int ngroups,
 							   const uint32 *group_rows,
 							   ColEncodedChunk *chunks, ColTypeInfo *types);
 extern ColFooter *ColFooterParse(const char *data, uint64 len, TupleDesc tupdesc,
@@ -288,11 +289,15 @@ extern ColWriteBuf *ColPendingInsert(Relation rel, Datum *values, bool *isnull,
 extern void ColFlushPending(Oid relid);
 extern void ColDiscardPending(Oid relid);
 extern bool ColHasPending(Oid relid);
-extern List *ColPendingBuffers(Oid relid);
+extern List *ColPendingBuffers(Relation rel);
 extern void ColReleaseBuffer(ColWriteBuf *buf);
 extern void ColWriterInit(void);
 
 /* in col_reader.c */
+extern ColReadState *ColBeginReadDesc(Relation rel, TupleDesc tupdesc,
+									  Snapshot snapshot, Bitmapset *attrs,
+									  const ColPredicate *preds, int npreds,
+									  ParallelTableScanDesc pscan);
 extern ColFooter *ColReadFooter(Relation rel, const ColStripeInfo *si,
 								TupleDesc tupdesc, ColTypeInfo *types,
 								BlockNumber nblocks);

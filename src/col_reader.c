@@ -258,6 +258,20 @@ ColReadState *
 ColBeginRead(Relation rel, Snapshot snapshot, Bitmapset *attrs,
 			 const ColPredicate *preds, int npreds, ParallelTableScanDesc pscan)
 {
+	return ColBeginReadDesc(rel, RelationGetDescr(rel), snapshot, attrs,
+							preds, npreds, pscan);
+}
+
+/*
+ * ColBeginRead with an explicit tuple descriptor: table rewrites (ALTER
+ * COLUMN TYPE) read the old rows with the old descriptor while the
+ * relation already has the new one.
+ */
+ColReadState *
+ColBeginReadDesc(Relation rel, TupleDesc tupdesc, Snapshot snapshot,
+				 Bitmapset *attrs, const ColPredicate *preds, int npreds,
+				 ParallelTableScanDesc pscan)
+{
 	MemoryContext cxt,
 				old;
 	ColReadState *rs;
@@ -280,7 +294,7 @@ ColBeginRead(Relation rel, Snapshot snapshot, Bitmapset *attrs,
 										  ALLOCSET_DEFAULT_SIZES);
 	rs->rel = rel;
 	rs->snapshot = snapshot;
-	rs->tupdesc = RelationGetDescr(rel);
+	rs->tupdesc = tupdesc;
 	rs->natts = rs->tupdesc->natts;
 	rs->want = palloc0(sizeof(bool) * Max(rs->natts, 1));
 	rs->types = palloc(sizeof(ColTypeInfo) * Max(rs->natts, 1));
@@ -314,7 +328,7 @@ ColBeginRead(Relation rel, Snapshot snapshot, Bitmapset *attrs,
 		ListCell   *lc;
 		int			k = 0;
 
-		rs->pending = ColPendingBuffers(RelationGetRelid(rel));
+		rs->pending = ColPendingBuffers(rel);
 		rs->pending_visible = palloc(sizeof(int) * Max(list_length(rs->pending), 1));
 		foreach(lc, rs->pending)
 		{
@@ -455,7 +469,7 @@ decode_group(ColReadState *rs, int g)
 		if (!rs->want[a])
 			continue;
 		vec = palloc0(sizeof(ColVector));
-		if (a >= f->natts)
+		if (a >= f->natts || TupleDescAttr(rs->tupdesc, a)->attisdropped)
 			ColFillMissing(rs->tupdesc, a, nrows, vec);
 		else
 			ColReadChunk(rs->rel, si, f, a, g, &rs->types[a], vec, rs->nblocks,

@@ -65,6 +65,7 @@ ColWriteBufCreate(Relation rel, MemoryContext parent)
 	ColWriteBuf *buf = MemoryContextAllocZero(parent, sizeof(ColWriteBuf));
 
 	buf->relid = RelationGetRelid(rel);
+	buf->relfilenode = rel->rd_node.relNode;
 	buf->subxid = GetCurrentSubTransactionId();
 	buf->cxt = AllocSetContextCreate(parent, "tempo columnar write buffer",
 									 ALLOCSET_DEFAULT_SIZES);
@@ -267,11 +268,8 @@ ColWriteBufFlush(ColWriteBuf *buf, Relation rel)
 
 	if (buf->nrows == 0)
 		return;
-	if (natts != tupdesc->natts)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("cannot write buffered rows of \"%s\" after its columns changed",
-						RelationGetRelationName(rel))));
+	if (natts > tupdesc->natts)
+		elog(ERROR, "tempo_columnar: buffered rows have more columns than the table");
 	if (IsInParallelMode())
 		elog(ERROR, "tempo_columnar: cannot flush a stripe in parallel mode");
 	close_group(buf);
@@ -300,7 +298,7 @@ ColWriteBufFlush(ColWriteBuf *buf, Relation rel)
 		}
 	}
 	initStringInfo(&footer);
-	ColFooterSerialize(&footer, tupdesc, ngroups, group_rows, chunks, types);
+	ColFooterSerialize(&footer, natts, ngroups, group_rows, chunks, types);
 
 	data = MemoryContextAllocHuge(cxt, total + footer.len);
 	for (a = 0; a < natts * ngroups; a++)
@@ -362,11 +360,11 @@ flush_buf(ColWriteBuf *buf)
 {
 	Relation	rel = try_relation_open(buf->relid, NoLock);
 
-	if (rel != NULL)
-	{
+	/* rows of a storage that was replaced (rewrite, truncate) are gone */
+	if (rel != NULL && rel->rd_node.relNode == buf->relfilenode)
 		ColWriteBufFlush(buf, rel);
+	if (rel != NULL)
 		relation_close(rel, NoLock);
-	}
 	buf_detach(buf, false);
 }
 
@@ -383,7 +381,8 @@ ColPendingInsert(Relation rel, Datum *values, bool *isnull, CommandId cid,
 	ColWriteBuf *buf = NULL;
 	ListCell   *lc;
 
-	if (last_buf && last_buf->relid == relid && last_buf->subxid == subxid)
+	if (last_buf && last_buf->relid == relid && last_buf->subxid == subxid &&
+		last_buf->relfilenode == rel->rd_node.relNode)
 		buf = last_buf;
 	else
 	{
@@ -391,7 +390,8 @@ ColPendingInsert(Relation rel, Datum *values, bool *isnull, CommandId cid,
 		{
 			ColWriteBuf *b = lfirst(lc);
 
-			if (b->relid == relid && b->subxid == subxid)
+			if (b->relid == relid && b->subxid == subxid &&
+				b->relfilenode == rel->rd_node.relNode)
 			{
 				buf = b;
 				break;
@@ -477,7 +477,7 @@ ColHasPending(Oid relid)
 
 /* Buffers of a relation, pinned; callers release with ColReleaseBuffer. */
 List *
-ColPendingBuffers(Oid relid)
+ColPendingBuffers(Relation rel)
 {
 	List	   *res = NIL;
 	ListCell   *lc;
@@ -486,7 +486,8 @@ ColPendingBuffers(Oid relid)
 	{
 		ColWriteBuf *b = lfirst(lc);
 
-		if (b->relid == relid && b->nrows > 0)
+		if (b->relid == RelationGetRelid(rel) &&
+			b->relfilenode == rel->rd_node.relNode && b->nrows > 0)
 		{
 			b->refcount++;
 			res = lappend(res, b);
