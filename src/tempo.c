@@ -26,6 +26,7 @@
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 
+#include "col.h"
 #include "tempo.h"
 
 PG_MODULE_MAGIC;
@@ -234,4 +235,6 @@ _PG_init(void)
 							   check_positive_interval, NULL, NULL);
 
 	MarkGUCPrefixReserved("tempo");
+
+	ColInit();
 }
