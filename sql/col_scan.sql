@@ -58,7 +58,8 @@ SELECT same_rows($q$SELECT id, note FROM scan_h WHERE grp = 'g3' AND n < 0$q$,
                  $q$SELECT id, note FROM scan_c WHERE grp = 'g3' AND n < 0$q$) AS text_eq;
 SELECT same_rows('SELECT scan_h FROM scan_h WHERE f IS NULL', 'SELECT scan_c::text::scan_h FROM scan_c WHERE f IS NULL') AS whole_row;
 SELECT same_rows('SELECT id FROM scan_h WHERE grp IS NULL OR id < 10', 'SELECT id FROM scan_c WHERE grp IS NULL OR id < 10') AS or_quals;
-SELECT ctid = '(0,1)' AS first_tid FROM scan_c WHERE id = 1;
+SELECT count(DISTINCT ctid) = 100000 AS unique_tids FROM scan_c;
+SELECT c.id = 54321 AS fetch_by_ctid FROM scan_c c WHERE c.ctid = (SELECT ctid FROM scan_c WHERE id = 54321);
 
 -- vectorized aggregation: plans
 EXPLAIN (COSTS OFF) SELECT grp, count(*) FROM scan_c GROUP BY grp;
@@ -71,8 +72,8 @@ EXPLAIN (COSTS OFF) SELECT lower(grp), count(*) FROM scan_c GROUP BY 1;
 -- vectorized aggregation: results equal heap
 SELECT same_rows('SELECT grp, count(*) FROM scan_h GROUP BY grp',
                  'SELECT grp, count(*) FROM scan_c GROUP BY grp') AS count_by_text;
-SELECT same_rows('SELECT count(*), count(grp), count(f), sum(n), sum(id), avg(id), avg(n), min(n), max(n), min(at), max(at), min(grp), max(grp), min(t), max(t) FROM scan_h',
-                 'SELECT count(*), count(grp), count(f), sum(n), sum(id), avg(id), avg(n), min(n), max(n), min(at), max(at), min(grp), max(grp), min(t), max(t) FROM scan_c') AS all_aggs;
+SELECT same_rows('SELECT count(*), count(grp), count(f), sum(n), sum(id), avg(id), avg(n), min(n), max(n), min(at), max(at), min(grp), max(grp), min(t::text), max(t::text) FROM scan_h',
+                 'SELECT count(*), count(grp), count(f), sum(n), sum(id), avg(id), avg(n), min(n), max(n), min(at), max(at), min(grp), max(grp), min(t::text), max(t::text) FROM scan_c') AS all_aggs;
 SELECT same_rows('SELECT grp, flag, count(*), sum(n), min(id), max(f) FROM scan_h GROUP BY grp, flag',
                  'SELECT grp, flag, count(*), sum(n), min(id), max(f) FROM scan_c GROUP BY grp, flag') AS two_keys;
 SELECT same_rows('SELECT flag, grp, n % 3 AS m, count(*) FROM scan_h WHERE n >= 0 GROUP BY flag, grp, n % 3',
@@ -93,8 +94,8 @@ SELECT grp, count(*) FROM scan_c GROUP BY grp ORDER BY grp NULLS FIRST;
 
 -- partitioned table with columnar partitions
 CREATE TABLE scan_p (at timestamptz, svc text, d int8) PARTITION BY RANGE (at);
-CREATE TABLE scan_p1 PARTITION OF scan_p FOR VALUES FROM ('2026-01-01') TO ('2026-01-02') USING tempo_columnar;
-CREATE TABLE scan_p2 PARTITION OF scan_p FOR VALUES FROM ('2026-01-02') TO ('2026-01-03') USING tempo_columnar;
+CREATE TABLE scan_p1 PARTITION OF scan_p FOR VALUES FROM ('2026-01-01 00:00+00') TO ('2026-01-02 00:00+00') USING tempo_columnar;
+CREATE TABLE scan_p2 PARTITION OF scan_p FOR VALUES FROM ('2026-01-02 00:00+00') TO ('2026-01-03 00:00+00') USING tempo_columnar;
 INSERT INTO scan_p SELECT '2026-01-01 00:00+00'::timestamptz + i * interval '2 seconds', 's' || (i % 5), i FROM generate_series(1, 80000) i;
 EXPLAIN (COSTS OFF) SELECT svc, count(*) FROM scan_p GROUP BY svc;
 EXPLAIN (COSTS OFF) SELECT svc, avg(d) FROM scan_p WHERE at >= '2026-01-02 01:00+00' GROUP BY svc;
@@ -104,8 +105,25 @@ SET tempo.enable_vectorized_agg = off;
 SELECT svc, avg(d) FROM scan_p WHERE at >= '2026-01-02 01:00+00' AND at < '2026-01-02 02:00+00' GROUP BY svc ORDER BY svc;
 RESET tempo.enable_vectorized_agg;
 -- a heap partition disables the vectorized plan
-CREATE TABLE scan_p3 PARTITION OF scan_p FOR VALUES FROM ('2026-01-03') TO ('2026-01-04');
+CREATE TABLE scan_p3 PARTITION OF scan_p FOR VALUES FROM ('2026-01-03 00:00+00') TO ('2026-01-04 00:00+00');
 EXPLAIN (COSTS OFF) SELECT svc, count(*) FROM scan_p GROUP BY svc;
+
+-- parallel custom scan: same rows as the serial plan
+SET max_parallel_workers_per_gather = 2;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET tempo.enable_vectorized_agg = off;
+EXPLAIN (COSTS OFF) SELECT grp, count(*) FROM scan_c WHERE n > 100 GROUP BY grp;
+SELECT same_rows('SELECT grp, count(*), sum(n) FROM scan_h WHERE n > 100 GROUP BY grp',
+                 'SELECT grp, count(*), sum(n) FROM scan_c WHERE n > 100 GROUP BY grp') AS parallel_same;
+SELECT same_rows('SELECT id, note FROM scan_h WHERE id % 97 = 0', 'SELECT id, note FROM scan_c WHERE id % 97 = 0') AS parallel_rows;
+RESET tempo.enable_vectorized_agg;
+RESET max_parallel_workers_per_gather;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+SET max_parallel_workers_per_gather = 0;
 
 -- the custom scan can be turned off
 SET tempo.enable_custom_scan = off;

@@ -360,8 +360,8 @@ filter_entry(Node *clause, Index relid)
 		if (nt->argisrow || !is_rel_var((Node *) nt->arg, relid))
 			return NIL;
 		var = (Var *) strip_relabel((Node *) nt->arg);
-		return list_make2_int(nt->nulltesttype == IS_NULL ? FILTER_ISNULL : FILTER_NOTNULL,
-							  var->varattno);
+		return list_make2(makeInteger(nt->nulltesttype == IS_NULL ? FILTER_ISNULL : FILTER_NOTNULL),
+						  makeInteger(var->varattno));
 	}
 	if (IsA(clause, OpExpr))
 	{
