@@ -27,6 +27,7 @@
 #include "utils/timestamp.h"
 
 #include "col.h"
+#include "col_customscan.h"
 #include "tempo.h"
 
 PG_MODULE_MAGIC;
@@ -237,4 +238,6 @@ _PG_init(void)
 	MarkGUCPrefixReserved("tempo");
 
 	ColInit();
+	ColCustomScanInit();
+	ColAggScanInit();
 }
