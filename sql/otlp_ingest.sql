@@ -356,3 +356,41 @@ SELECT (SELECT count(*) FROM jsonb_object_keys(span_attributes)) AS n_attributes
 -- 9. no partition covers the span and tempo.create_partition is absent
 SELECT try_ingest(req('s', 'l', span('\x09090909090909090909090909090909', '\x0000000000000001', NULL, 'x', 1,
        1893456000000000000, 1893456000000000001)));
+
+-- 10. mutation fuzzing: random byte flips, insertions and truncations of
+--     valid protobuf and JSON payloads never crash; every outcome is a
+--     clean result or one of the documented SQLSTATEs
+CREATE FUNCTION mutate(p bytea) RETURNS bytea LANGUAGE plpgsql AS $$
+DECLARE pos int := 1 + floor(random() * length(p))::int; r float8 := random();
+BEGIN
+  IF r < 0.5 THEN RETURN set_byte(p, pos - 1, floor(random() * 256)::int);
+  ELSIF r < 0.8 THEN RETURN substr(p, 1, pos - 1) || set_byte('\x00'::bytea, 0, floor(random() * 256)::int) || substr(p, pos);
+  ELSE RETURN substr(p, 1, pos - 1);
+  END IF;
+END $$;
+CREATE FUNCTION fuzz(base bytea, ct text, n int) RETURNS TABLE (outcome text, count bigint)
+  LANGUAGE plpgsql AS $$
+DECLARE p bytea; res text; outcomes text[] := '{}';
+BEGIN
+  FOR i IN 1..n LOOP
+    p := mutate(base);
+    IF random() < 0.3 THEN p := mutate(p); END IF;
+    res := try_ingest(p, ct);
+    outcomes := outcomes || CASE WHEN res LIKE 'accepted%' THEN 'accepted' ELSE left(res, 5) END;
+  END LOOP;
+  RETURN QUERY SELECT o, count(*) FROM unnest(outcomes) o GROUP BY o;
+END $$;
+SELECT setseed(0.42);
+CREATE TEMP TABLE fuzzbase AS
+  SELECT req('fz', 'lib',
+             span('\x0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a', '\x0000000000000001', NULL, 'f', 2,
+                  1717200000000000000, 1717200000000000001,
+                  attrs(9, kv('s', av_str('v')),
+                           kv('a', av_arr(av_int(1), av_kvlist(kv('x', av_double(1.5))))))
+                  || pblen(11, pbf64(1, 1717200000000000000) || pbstr(2, 'e')))) AS p;
+SELECT outcome IN ('accepted', '22P03', '23514') AS expected_outcome, sum(count) > 0 AS seen
+  FROM fuzz((SELECT p FROM fuzzbase), 'application/x-protobuf', 1500)
+ GROUP BY 1 ORDER BY 1;
+SELECT outcome IN ('accepted', '22P02', '22P05', '23514') AS expected_outcome, sum(count) > 0 AS seen
+  FROM fuzz((SELECT convert_to(j::text, 'UTF8') FROM doc), 'application/json', 1500)
+ GROUP BY 1 ORDER BY 1;
