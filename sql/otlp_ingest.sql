@@ -3,6 +3,8 @@
 SET client_min_messages = warning;
 CREATE TABLE tempo.spans_2024 PARTITION OF tempo.spans
     FOR VALUES FROM ('2024-01-01 00:00:00+00') TO ('2025-01-01 00:00:00+00');
+-- an index on the partition: ingest must maintain it
+CREATE INDEX spans_2024_span_id ON tempo.spans_2024 (span_id);
 SET timezone = 'UTC';
 SET search_path = public, tempo;
 
@@ -101,8 +103,14 @@ SELECT tenant, trace_id, span_id, parent_span_id, name, kind, start_time, start_
        duration_ns, status_code, status_message, service_name, resource_attributes,
        span_attributes, scope_name, scope_version, events, links, trace_state
   FROM tempo.spans WHERE trace_id = :'tid' ORDER BY start_time_unix_nano;
--- the partition got the rows
+-- the partition got the rows, and its index the entries
 SELECT count(*) FROM tempo.spans_2024;
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+EXPLAIN (COSTS OFF) SELECT name FROM tempo.spans_2024 WHERE span_id = '2222222222222222';
+SELECT name FROM tempo.spans_2024 WHERE span_id = '2222222222222222';
+RESET enable_seqscan;
+RESET enable_bitmapscan;
 
 -- 2. every attribute type over protobuf, events, links, trace state,
 --    unknown fields (span field 99, ResourceSpans field 1000) and flags

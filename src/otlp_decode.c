@@ -84,6 +84,8 @@ otlpPbFree(void *allocator_data, void *pointer)
 	/* the memory context owns everything; nothing to do */
 }
 
+static void pbError(const PbCursor *c, const char *what) pg_attribute_noreturn();
+
 static void
 pbError(const PbCursor *c, const char *what)
 {
