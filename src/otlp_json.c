@@ -753,6 +753,8 @@ jsonCheckDepth(const char *data, size_t len)
 	{
 		char		ch = data[i];
 
+		if ((i & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (in_string)
 		{
 			if (ch == '\\')
