@@ -5,6 +5,9 @@ ANALYZE pa;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
+-- this file tests the access method's own parallel sequential scan
+SET tempo.enable_custom_scan = off;
+SET tempo.enable_vectorized_agg = off;
 SET max_parallel_workers_per_gather = 2;
 SET parallel_leader_participation = off;
 EXPLAIN (COSTS OFF) SELECT count(*), sum(a) FROM pa;

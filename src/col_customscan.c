@@ -540,6 +540,7 @@ col_next(ScanState *ss)
 				slot->tts_isnull[attno - 1] = vec->isnull[row];
 			}
 			ExecStoreVirtualTuple(slot);
+			slot->tts_tableOid = RelationGetRelid(ss->ss_currentRelation);
 			ColRownumToTid(batch->first_rownum + row, &slot->tts_tid);
 			return slot;
 		}
