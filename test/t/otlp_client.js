@@ -177,9 +177,23 @@ function badPayload(name, p) {
 			return pbRequest({ spans });
 		}
 		case 'many_attributes': {
-			const attrs = {};
-			for (let i = 0; i < (p.count || 1000); i++) attrs['a' + i] = i;
-			return pbRequest({ spans: genSpans({ n: 1, seed: p.seed || 'aaa', attributes: attrs }) });
+			// one span with count int attributes a0..aN, the KeyValues
+			// encoded straight into one buffer (a million take a second)
+			const spans = genSpans({ n: 1, seed: p.seed || 'aaa' });
+			const span = pbSpan(spans[0]);
+			const parts = [];
+			for (let i = 0; i < (p.count || 1000); i++) {
+				const key = 'a' + i;
+				const val = varint(i);
+				const any = 1 + val.length;	/* AnyValue { int_value = 3 } */
+				const kv = 2 + key.length + 2 + any;
+				parts.push(Buffer.concat([Buffer.from([0x4a]), varint(kv), Buffer.from([0x0a, key.length]),
+					Buffer.from(key), Buffer.from([0x12, any, 0x18]), val]));
+			}
+			const fullSpan = Buffer.concat([span, ...parts]);
+			const scope = Buffer.concat([lenField(1, lenField(1, 'tempo-test')), lenField(2, fullSpan)]);
+			const resource = lenField(1, pbAttrs(1, { 'service.name': 'svc' }));
+			return lenField(1, Buffer.concat([resource, lenField(2, scope)]));
 		}
 		case 'huge_value': {
 			const attrs = { big: 'x'.repeat(p.size || 10 * 1024 * 1024) };
@@ -251,9 +265,12 @@ function decodeResponse(b, what) {
 	};
 }
 
+let finished = false;
 function finish(result) {
-	process.stdout.write(JSON.stringify(result) + '\n');
-	process.exit(0);
+	if (finished) return;
+	finished = true;
+	// exit only once a large output has reached the pipe
+	process.stdout.write(JSON.stringify(result) + '\n', () => process.exit(0));
 }
 
 function doHttp(req) {
