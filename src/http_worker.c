@@ -59,6 +59,7 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/pmsignal.h"
+#include "storage/proc.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -78,6 +79,9 @@
 /* one transaction stores at most this many requests / bytes */
 #define HTTP_BATCH_MAX_REQUESTS	256
 #define HTTP_BATCH_MAX_BYTES	(16 * 1024 * 1024)
+
+/* lock_timeout of the workers unless one is configured */
+#define HTTP_LOCK_TIMEOUT		"5s"
 
 /* requests waiting for a batch, at most */
 #define HTTP_QUEUE_MAX_REQUESTS 1024
@@ -195,6 +199,18 @@ ensureSynchronousCommit(void)
 		SetConfigOption("synchronous_commit", "on", PGC_SUSET, PGC_S_OVERRIDE);
 }
 
+/*
+ * A worker waiting for a lock serves nobody: unless lock_timeout is set in
+ * the configuration, the workers give up after HTTP_LOCK_TIMEOUT and answer
+ * 503, so clients retry later.
+ */
+static void
+ensureLockTimeout(void)
+{
+	if (LockTimeout == 0)
+		SetConfigOption("lock_timeout", HTTP_LOCK_TIMEOUT, PGC_SUSET, PGC_S_SESSION);
+}
+
 /* New item with its own memory context (owned by the worker). */
 HttpIngestItem *
 HttpItemCreate(HttpProtocol protocol)
@@ -299,9 +315,12 @@ HttpDatabaseReady(char **reason)
 /*
  * Decode and store one item in a subtransaction of the batch transaction.
  * Undecodable data, and data errors while storing, give 400; any other
- * failure gives 503 (retryable) and a warning in the log.
+ * failure gives 503 (retryable) and a warning in the log.  Returns false
+ * after such a failure: the database is not taking writes (a lock not
+ * granted within lock_timeout, no space...), so the rest of the batch is
+ * not tried.
  */
-static void
+static bool
 storeItem(HttpIngestItem *item)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
@@ -358,6 +377,7 @@ storeItem(HttpIngestItem *item)
 	}
 	PG_END_TRY();
 	MemoryContextReset(decodeContext);
+	return item->status != HTTP_STATUS_UNAVAILABLE;
 }
 
 /*
@@ -393,12 +413,21 @@ storeBatch(dlist_head *batch, int nitems)
 		}
 		else
 		{
+			bool		going = true;
+
 			dlist_foreach(iter, batch)
 			{
 				HttpIngestItem *item = dlist_container(HttpIngestItem, node, iter.cur);
 
 				CHECK_FOR_INTERRUPTS();
-				storeItem(item);
+				if (going)
+					going = storeItem(item);
+				else
+				{
+					item->status = HTTP_STATUS_UNAVAILABLE;
+					item->message = MemoryContextStrdup(item->cxt,
+														"not stored: an earlier request of the batch could not be stored");
+				}
 			}
 		}
 		PopActiveSnapshot();
@@ -513,6 +542,7 @@ http_worker_main(Datum main_arg)
 	BackgroundWorkerInitializeConnection(tempo_database, NULL, 0);
 	pgstat_report_appname("tempo ingest worker");
 	ensureSynchronousCommit();
+	ensureLockTimeout();
 
 	workerContext = AllocSetContextCreate(TopMemoryContext,
 										  "tempo ingest worker",
@@ -559,6 +589,7 @@ http_worker_main(Datum main_arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 			ensureSynchronousCommit();
+			ensureLockTimeout();
 			if (tempo_otlp_http_listen[0] != '\0')
 				HttpServerReload();
 			if (tempo_otlp_grpc_listen[0] != '\0')

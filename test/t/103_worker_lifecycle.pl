@@ -12,7 +12,7 @@ use Time::HiRes qw(time);
 use TempoTest;
 use TempoIngest;
 
-my $node = ingest_node('ingest_life', workers => 2);
+my $node = ingest_node('ingest_life', workers => 2, conf => "lock_timeout = '1s'\n");
 ok(wait_until(sub { scalar(@{ worker_pids($node) }) == 2 }), 'two ingest workers run');
 ok(wait_for_ready($node), 'ready');
 is($node->safe_psql('postgres',
@@ -37,6 +37,22 @@ ok(wait_until(sub { otlp($node, $big)->{status} == 413 }), 'after SIGHUP the sam
 $node->safe_psql('postgres', q{ALTER SYSTEM RESET tempo.max_request_bytes});
 $node->reload;
 ok(wait_until(sub { otlp($node, $big)->{status} == 200 }), 'and 200 again after RESET and reload');
+
+# a database that cannot take the writes: 503 with Retry-After, nothing acked
+my $locker = $node->background_psql('postgres');
+$locker->query_safe('BEGIN; LOCK TABLE tempo.spans IN ACCESS EXCLUSIVE MODE');
+$r = otlp($node, { payload => { kind => 'json', n => 2, seed => 'd8' }, headers => { 'Content-Type' => 'application/json' } });
+is($r->{status}, 503, 'tempo.spans locked past lock_timeout: 503');
+is($r->{headers}{'retry-after'}, '1', 'with Retry-After');
+like($r->{decoded}{message}, qr/lock timeout/, 'Status message says why');
+$r = otlp($node, { mode => 'grpc', payload => { kind => 'proto', n => 2, seed => 'd9' } });
+is($r->{grpcStatus}, 14, 'gRPC: UNAVAILABLE');
+$locker->query_safe('COMMIT');
+$locker->quit;
+is(span_count($node, "trace_id::text IN ('000000000000000000000000000000d8', '000000000000000000000000000000d9')"),
+	0, 'nothing of the refused requests was stored');
+$r = otlp($node, { payload => { kind => 'json', n => 2, seed => 'd8' }, headers => { 'Content-Type' => 'application/json' } });
+is($r->{status}, 200, 'lock released: 200');
 
 # multi-tenancy switched on by reload
 my $pb = { 'Content-Type' => 'application/x-protobuf' };
