@@ -682,15 +682,32 @@ static void
 acceptCallback(struct evconnlistener *lev, evutil_socket_t fd,
 			   struct sockaddr *addr, int socklen, void *arg)
 {
-	MemoryContext cxt;
-	GrpcConn   *conn;
+	MemoryContext volatile cxt = NULL;
+	GrpcConn   *volatile conn = NULL;
 	nghttp2_settings_entry iv[3];
 	struct timeval tv;
 	int			one = 1;
 
-	cxt = AllocSetContextCreate(grpcContext, "tempo OTLP/gRPC connection",
-								ALLOCSET_SMALL_SIZES);
-	conn = MemoryContextAllocZero(cxt, sizeof(GrpcConn));
+	/* no error may leave this libevent callback by longjmp */
+	PG_TRY();
+	{
+		cxt = AllocSetContextCreate(grpcContext, "tempo OTLP/gRPC connection",
+									ALLOCSET_SMALL_SIZES);
+		conn = MemoryContextAllocZero(cxt, sizeof(GrpcConn));
+	}
+	PG_CATCH();
+	{
+		FlushErrorState();
+		conn = NULL;
+	}
+	PG_END_TRY();
+	if (conn == NULL)
+	{
+		if (cxt != NULL)
+			MemoryContextDelete(cxt);
+		evutil_closesocket(fd);
+		return;
+	}
 	conn->cxt = cxt;
 	dlist_init(&conn->streams);
 	(void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));

@@ -516,7 +516,18 @@ processBatch(void)
 		HttpIngestItem *item = dlist_container(HttpIngestItem, node, miter.cur);
 
 		dlist_delete(&item->node);
-		item->reply(item);		/* frees the item */
+		PG_TRY();
+		{
+			item->reply(item);	/* frees the item */
+		}
+		PG_CATCH();
+		{
+			/* out of memory, say: this client gets no answer, others do */
+			MemoryContextSwitchTo(workerContext);
+			EmitErrorReport();
+			FlushErrorState();
+		}
+		PG_END_TRY();
 	}
 }
 
