@@ -18,6 +18,7 @@
 //	    rawHex    body given as hex; rawText: body as text
 //	    (raw mode) send: [text chunks], closeAfterSend, waitClose (ms)
 //	    (burst mode) count: requests sent at once, each with payload.seed + i
+//	    (stream mode) durationMs, concurrency: requests sent one after another
 //
 // Copyright (c) 2026, the tempo authors
 //
@@ -410,9 +411,47 @@ function doBurst(req) {
 	}
 }
 
+// For durationMs, `concurrency` loops each send one request at a time, on
+// fresh connections, payload.seed + a counter as trace id; prints the seeds
+// (hex) of the requests answered 200 and how many failed otherwise.
+function doStream(req) {
+	const acked = [];
+	let failed = 0;
+	let next = 0;
+	let running = req.concurrency || 4;
+	const end = Date.now() + req.durationMs;
+	const base = BigInt('0x' + req.payload.seed);
+	function one() {
+		if (Date.now() >= end) {
+			if (--running === 0) finish({ acked, failed });
+			return;
+		}
+		const seed = (base + BigInt(next++)).toString(16);
+		const body = makePayload({ payload: Object.assign({}, req.payload, { seed }) });
+		const r = http.request({
+			host: '127.0.0.1', port: req.port, path: '/v1/traces', method: 'POST', agent: false,
+			headers: { 'Content-Type': 'application/x-protobuf', 'Content-Length': body.length },
+		}, (res) => {
+			res.resume();
+			res.on('end', () => {
+				if (res.statusCode === 200) acked.push(seed);
+				else failed++;
+				one();
+			});
+		});
+		r.on('error', () => {
+			failed++;
+			setTimeout(one, 20);
+		});
+		r.end(body);
+	}
+	for (let i = 0; i < running; i++) one();
+}
+
 const req = JSON.parse(process.argv[2]);
 if (req.mode === 'grpc') doGrpc(req);
 else if (req.mode === 'burst') doBurst(req);
+else if (req.mode === 'stream') doStream(req);
 else if (req.mode === 'raw') doRaw(req);
 else if (req.mode === 'payload') {
 	finish({ hex: makePayload(req).toString('hex') });
