@@ -313,9 +313,25 @@ HttpDatabaseReady(char **reason)
 }
 
 /*
+ * Is this error the server's trouble rather than the request's (out of
+ * memory or disk, cancelled, I/O or internal error)?  Such failures are
+ * answered 503 even while decoding, so that clients retry.
+ */
+static bool
+serverSideError(int sqlerrcode)
+{
+	int			category = ERRCODE_TO_CATEGORY(sqlerrcode);
+
+	return category == ERRCODE_INSUFFICIENT_RESOURCES ||
+		category == ERRCODE_OPERATOR_INTERVENTION ||
+		category == ERRCODE_SYSTEM_ERROR ||
+		category == ERRCODE_INTERNAL_ERROR;
+}
+
+/*
  * Decode and store one item in a subtransaction of the batch transaction.
- * Undecodable data, and data errors while storing, give 400; any other
- * failure gives 503 (retryable) and a warning in the log.  Returns false
+ * Undecodable data, and data errors or limits while storing, give 400;
+ * server-side failures give 503 (retryable) and a warning in the log.  Returns false
  * after such a failure: the database is not taking writes (a lock not
  * granted within lock_timeout, no space...), so the rest of the batch is
  * not tried.
@@ -358,8 +374,10 @@ storeItem(HttpIngestItem *item)
 		CurrentResourceOwner = oldowner;
 
 		item->message = edata->message;
-		if (!decoded ||
-			ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_DATA_EXCEPTION)
+		if (!serverSideError(edata->sqlerrcode) &&
+			(!decoded ||
+			 ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_DATA_EXCEPTION ||
+			 ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_PROGRAM_LIMIT_EXCEEDED))
 		{
 			item->status = HTTP_STATUS_BAD_DATA;
 			ereport(LOG,
