@@ -167,6 +167,12 @@ HttpInit(void)
 		(tempo_otlp_grpc_listen == NULL || tempo_otlp_grpc_listen[0] == '\0'))
 		return;
 
+	if (tempo_ingest_workers > 0)
+	{
+		HttpCheckListen("tempo.otlp_http_listen", tempo_otlp_http_listen);
+		HttpCheckListen("tempo.otlp_grpc_listen", tempo_otlp_grpc_listen);
+	}
+
 	for (i = 0; i < tempo_ingest_workers; i++)
 	{
 		BackgroundWorker worker;

@@ -113,6 +113,18 @@ is($r->{status}, 200, 'serving again');
 like(slurp_file($node->logfile), qr/terminating background worker "tempo ingest worker" due to administrator command/,
 	'the log says why the worker ended');
 
+# a second server configured with the same addresses is warned at start
+my $other = tempo_node('ingest_other');
+$other->append_conf('postgresql.conf', qq{
+tempo.otlp_http_listen = '127.0.0.1:$node->{tempo_http}'
+tempo.otlp_grpc_listen = '127.0.0.1:$node->{tempo_grpc}'
+tempo.ingest_workers = 1
+});
+$other->start;
+$other->stop;
+like(slurp_file($other->logfile), qr/address "127.0.0.1:$node->{tempo_http}" of "tempo.otlp_http_listen" is already in use/,
+	'a server whose OTLP address is taken warns at start');
+
 # postmaster death: the workers notice and exit
 $pids = worker_pids($node);
 my $pm = $node->{_pid};
