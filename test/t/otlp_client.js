@@ -430,7 +430,10 @@ function doStream(req) {
 		const body = makePayload({ payload: Object.assign({}, req.payload, { seed }) });
 		const r = http.request({
 			host: '127.0.0.1', port: req.port, path: '/v1/traces', method: 'POST', agent: false,
-			headers: { 'Content-Type': 'application/x-protobuf', 'Content-Length': body.length },
+			headers: {
+				'Content-Type': req.payload.kind === 'json' ? 'application/json' : 'application/x-protobuf',
+				'Content-Length': body.length,
+			},
 		}, (res) => {
 			res.resume();
 			res.on('end', () => {
