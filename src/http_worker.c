@@ -51,7 +51,6 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
-#include "catalog/pg_extension.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -63,8 +62,8 @@
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
-#include "utils/timestamp.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 #include "http.h"
 #include "http_internal.h"
