@@ -608,6 +608,9 @@ grpcCloseConn(GrpcConn *conn)
 			stream->item->owner = NULL;
 		dropBody(stream);
 		dlist_delete(&stream->node);
+		/* should nghttp2 report the stream closed, it finds nothing */
+		if (conn->session != NULL)
+			nghttp2_session_set_stream_user_data(conn->session, stream->stream_id, NULL);
 	}
 	if (conn->session != NULL)
 		nghttp2_session_del(conn->session);
