@@ -235,6 +235,8 @@ _PG_init(void)
 							   0,
 							   check_positive_interval, NULL, NULL);
 
+	HttpInit();
+
 	MarkGUCPrefixReserved("tempo");
 
 	ColInit();
