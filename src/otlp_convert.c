@@ -397,12 +397,12 @@ eventsJsonb(ConvertState *st, const OtlpSpan *span)
 	for (i = 0; i < span->n_events; i++)
 	{
 		const OtlpEvent *ev = span->events[i];
-		char		nsbuf[32];
+		/* jsonb values point to their strings until the end: no stack buffers */
+		char	   *ns = psprintf(UINT64_FORMAT, (uint64) ev->time_unix_nano);
 		CleanString name = cleanString(st, ev->name, false);
 
-		snprintf(nsbuf, sizeof(nsbuf), UINT64_FORMAT, (uint64) ev->time_unix_nano);
 		(void) pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
-		pushKeyText(&ps, "time_unix_nano", nsbuf, strlen(nsbuf));
+		pushKeyText(&ps, "time_unix_nano", ns, strlen(ns));
 		pushKeyText(&ps, "name", name.s, name.len);
 		pushString(&ps, WJB_KEY, "attributes", 10);
 		pushAttributes(st, &ps, ev->attributes, ev->n_attributes);

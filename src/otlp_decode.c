@@ -4,10 +4,10 @@
  *	  Decode OTLP/protobuf ExportTraceServiceRequest payloads; content type
  *	  and tenant checks shared by tempo.ingest() and the ingest workers.
  *
- * protobuf-c does the decoding, with an allocator that takes memory from
- * the caller's memory context (freeing is a no-op: the context owns
- * everything, and an out-of-memory error longjmps out cleanly because
- * protobuf-c holds no other resources).  protobuf-c recurses once per
+ * protobuf-c does the decoding, with an allocator that takes memory in
+ * large blocks from the caller's memory context (freeing is a no-op: the
+ * context owns everything, and an out-of-memory error longjmps out
+ * cleanly because protobuf-c holds no other resources).  protobuf-c recurses once per
  * nested message and has no depth limit, so a payload of a few megabytes
  * of nested kvlists would overflow the stack.  Before protobuf-c runs, a
  * schema-aware scan of the wire format (driven by the same generated
@@ -41,11 +41,41 @@ typedef struct PbCursor
 	const uint8 *end;
 } PbCursor;
 
+/*
+ * protobuf-c allocates one small chunk per message, string and pointer
+ * array (a request of 1M attributes makes millions).  Carving them out of
+ * large blocks, without per-chunk headers or power-of-two rounding, needs
+ * about half the memory of palloc'ing each one.  The blocks belong to the
+ * memory context that was current at decode time.
+ */
+#define OTLP_ARENA_BLOCK	(256 * 1024)
+#define OTLP_ARENA_DIRECT	(8 * 1024)
+
+typedef struct OtlpArena
+{
+	MemoryContext cxt;
+	char	   *cur;
+	size_t		left;
+} OtlpArena;
+
 static void *
 otlpPbAlloc(void *allocator_data, size_t size)
 {
-	return MemoryContextAllocExtended((MemoryContext) allocator_data,
-									  size > 0 ? size : 1, MCXT_ALLOC_HUGE);
+	OtlpArena  *arena = (OtlpArena *) allocator_data;
+	void	   *p;
+
+	size = MAXALIGN(size > 0 ? size : 1);
+	if (size >= OTLP_ARENA_DIRECT)
+		return MemoryContextAllocExtended(arena->cxt, size, MCXT_ALLOC_HUGE);
+	if (size > arena->left)
+	{
+		arena->cur = MemoryContextAlloc(arena->cxt, OTLP_ARENA_BLOCK);
+		arena->left = OTLP_ARENA_BLOCK;
+	}
+	p = arena->cur;
+	arena->cur += size;
+	arena->left -= size;
+	return p;
 }
 
 static void
@@ -209,6 +239,7 @@ OtlpDecodeProtobuf(const char *data, size_t len)
 	const ProtobufCMessageDescriptor *desc =
 		&opentelemetry__proto__collector__trace__v1__export_trace_service_request__descriptor;
 	ProtobufCAllocator allocator;
+	OtlpArena	arena;
 	PbCursor	c;
 	OtlpRequest *req;
 
@@ -219,7 +250,10 @@ OtlpDecodeProtobuf(const char *data, size_t len)
 
 	allocator.alloc = otlpPbAlloc;
 	allocator.free = otlpPbFree;
-	allocator.allocator_data = CurrentMemoryContext;
+	arena.cxt = CurrentMemoryContext;
+	arena.cur = NULL;
+	arena.left = 0;
+	allocator.allocator_data = &arena;
 	req = (OtlpRequest *) protobuf_c_message_unpack(desc, &allocator, len,
 													(const uint8_t *) data);
 	if (req == NULL)

@@ -306,7 +306,7 @@ static const char *const trace_query =
 " parent_span_id, trace_state, name, kind, start_time_unix_nano, duration_ns,"
 " span_attributes, events, links, status_code, status_message"
 " FROM tempo.spans"
-" WHERE trace_id = $1"
+" WHERE trace_id OPERATOR(tempo.=) $1"
 " AND ($2::timestamptz IS NULL OR start_time >= $2)"
 " AND ($3::timestamptz IS NULL OR start_time <= $3)"
 " AND ($4 = '' OR tenant = ANY (string_to_array($4, '|')))"
