@@ -40,7 +40,7 @@ for (const kind of ['proto', 'json', 'grpc']) {
 		assert.equal(badSpan.spanContext().spanId, ZERO_SPAN);
 		assert.equal(badTrace.spanContext().traceId, ZERO_TRACE);
 
-		await h.flush(provider);
+		await h.flush(provider, recorder);
 		assert.equal(recorder.exports.length, 1);
 		assert.equal(recorder.exports[0].result.code, h.ExportResultCode.SUCCESS,
 			'a partial success is a success for the client (no retry)');
@@ -69,7 +69,7 @@ test('HTTP exporter to an unknown path fails without retrying forever', async ()
 	const tracer = provider.getTracer('e2e.404');
 	const s = tracer.startSpan('lost', { startTime: h.hrBase(12) });
 	s.end(h.hrAdd(h.hrBase(12), 1000));
-	await h.flush(provider);
+	await h.flush(provider, recorder);
 	assert.equal(recorder.exports.length, 1);
 	const res = recorder.exports[0].result;
 	assert.equal(res.code, h.ExportResultCode.FAILED);
@@ -114,7 +114,7 @@ test('long attribute values are truncated at a UTF-8 boundary (tempo.max_attribu
 		startTime: h.hrBase(12), attributes: { 'long.value': long, 'short.value': 'ok' },
 	});
 	s.end(h.hrAdd(h.hrBase(12), 77));
-	await h.flush(provider);
+	await h.flush(provider, recorder);
 	assert.equal(recorder.exports[0].result.code, h.ExportResultCode.SUCCESS);
 	const r = await db.query(
 		`SELECT span_attributes->>'long.value' AS v, span_attributes->>'short.value' AS s

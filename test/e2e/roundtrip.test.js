@@ -32,7 +32,7 @@ for (const v of variants) {
 				resource: h.richResource(`e2e-${tag}`),
 			});
 			const traceIds = h.buildTraces(provider, tag, { nonFinite: v.nonFinite });
-			await h.flush(provider);
+			await h.flush(provider, recorder);
 
 			assert.ok(recorder.exports.length >= 1, 'nothing was exported');
 			if (processor === 'batch') {
@@ -65,7 +65,7 @@ test('the same traces through every exporter give the same trace_json shape', as
 			resource: h.resourceFromAttributes({ 'service.name': 'e2e-shape' }),
 		});
 		const traceIds = h.buildTraces(provider, 'shape', { scopeVersion: '9.9.9', minutesAgo: 20 });
-		await h.flush(provider);
+		await h.flush(provider, recorder);
 		assert.equal(recorder.exports[0].result.code, h.ExportResultCode.SUCCESS);
 		const spans = [];
 		for (const id of traceIds) spans.push(...h.canonOtlpDoc(await h.traceJson(db, id)));
@@ -109,7 +109,7 @@ test('many spans in one request (BatchSpanProcessor, 2000 spans)', async () => {
 		root.end(h.hrAdd(base, t * 1000003 + 999999));
 		traceIds.push(root.spanContext().traceId);
 	}
-	await h.flush(provider);
+	await h.flush(provider, recorder);
 	assert.ok(recorder.exports.length >= 4, 'expected several batches of at most 512 spans');
 	for (const e of recorder.exports) assert.equal(e.result.code, h.ExportResultCode.SUCCESS);
 	const r = await db.query(

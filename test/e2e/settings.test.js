@@ -72,7 +72,7 @@ test('multitenancy: tenant from X-Scope-OrgID, none -> 401 / UNAUTHENTICATED', a
 	for (const kind of ['proto', 'json', 'grpc']) {
 		/* without a tenant: the export fails (no retry) and nothing is stored */
 		const x = oneSpan(kind, `e2e-notenant-${kind}`);
-		await h.flush(x.provider);
+		await h.flush(x.provider, x.recorder);
 		const res = x.recorder.exports[0].result;
 		assert.equal(res.code, h.ExportResultCode.FAILED, `${kind}: export without a tenant succeeded`);
 		if (kind === 'grpc') {
@@ -85,7 +85,7 @@ test('multitenancy: tenant from X-Scope-OrgID, none -> 401 / UNAUTHENTICATED', a
 		/* with a tenant: stored under it, visible only to that tenant */
 		const tenant = `acme-${kind}`;
 		const y = oneSpan(kind, `e2e-tenant-${kind}`, { tenant });
-		await h.flush(y.provider);
+		await h.flush(y.provider, y.recorder);
 		assert.equal(y.recorder.exports[0].result.code, h.ExportResultCode.SUCCESS,
 			`${kind}: ${y.recorder.exports[0].result.error && y.recorder.exports[0].result.error.message}`);
 		await h.assertTracesStored(db, y.recorder.spans, [y.traceId], { tenant });
@@ -118,7 +118,7 @@ test('max_request_bytes: over the limit (also after gunzip) -> 413, nothing stor
 		const attributes = {};
 		for (let i = 0; i < 64; i++) attributes[`attr.${i}`] = `value-${i}-`.repeat(12);
 		const x = oneSpan(kind, `e2e-toolarge-${kind}-${compression || 'none'}`, { compression, attributes });
-		await h.flush(x.provider);
+		await h.flush(x.provider, x.recorder);
 		const res = x.recorder.exports[0].result;
 		assert.equal(res.code, h.ExportResultCode.FAILED, `${kind}/${compression}: an oversized request succeeded`);
 		assert.equal(res.error && res.error.code, 413, `${kind}/${compression}: ${res.error && res.error.message}`);

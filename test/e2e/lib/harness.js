@@ -128,14 +128,20 @@ function makeProvider(exporter, { processor = 'batch', resource, idGenerator } =
 }
 
 /*
- * Export what the provider holds and wait for the results; a failed export
- * rejects forceFlush, but the tests read results from the recorder.
+ * Export what the provider holds and wait for the results of every export
+ * (also those the batch processor started on its own before the flush).
+ * A failed export rejects forceFlush; tests read results from the recorder.
  */
-async function flush(provider) {
+async function flush(provider, recorder) {
 	try {
 		await provider.forceFlush();
 	} catch {
 		/* recorded */
+	}
+	const deadline = Date.now() + 30000;
+	while (recorder.exports.some((e) => e.result === null)) {
+		if (Date.now() > deadline) throw new Error('an export got no result within 30 s');
+		await new Promise((r) => setTimeout(r, 20));
 	}
 }
 
