@@ -62,7 +62,7 @@ for (const kind of ['proto', 'json', 'grpc']) {
 	});
 }
 
-test('HTTP exporter to an unknown path fails without retrying forever', async () => {
+test('HTTP exporter to an unknown path: export FAILED with 404, nothing stored', async () => {
 	const { provider, recorder } = h.makeProvider(h.makeExporter('proto', { path: '/v1/nothing-here' }), {
 		resource: h.resourceFromAttributes({ 'service.name': 'e2e-404' }),
 	});

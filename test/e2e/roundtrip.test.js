@@ -120,3 +120,49 @@ test('many spans in one request (BatchSpanProcessor, 2000 spans)', async () => {
 	await h.assertTracesStored(db, recorder.spans, [traceIds[0], traceIds[19]]);
 	await provider.shutdown();
 });
+
+test('concurrent clients on every transport: each span stored once', async () => {
+	const api = require('@opentelemetry/api');
+	const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+	const clients = [];
+	for (const kind of ['proto', 'json', 'grpc']) {
+		for (let c = 0; c < 2; c++) {
+			const recorder = new h.RecordingExporter(h.makeExporter(kind, { compression: c ? 'gzip' : undefined }));
+			const provider = new BasicTracerProvider({
+				resource: h.resourceFromAttributes({ 'service.name': `e2e-concurrent-${kind}-${c}` }),
+				spanProcessors: [new BatchSpanProcessor(recorder, { maxExportBatchSize: 64, scheduledDelayMillis: 1 })],
+			});
+			clients.push({ provider, recorder, traceIds: [] });
+		}
+	}
+	const base = h.hrBase(16);
+	/* interleave span creation so the clients' requests overlap */
+	for (let t = 0; t < 10; t++) {
+		for (const [n, cl] of clients.entries()) {
+			const tracer = cl.provider.getTracer('e2e.concurrent');
+			const off = n * 100000007 + t * 1000003;
+			const root = tracer.startSpan(`c${n}-t${t}`, { startTime: h.hrAdd(base, off) });
+			const ctx = api.trace.setSpan(api.ROOT_CONTEXT, root);
+			for (let i = 0; i < 29; i++) {
+				tracer.startSpan(`s${i}`, { startTime: h.hrAdd(base, off + i + 1), attributes: { i } }, ctx)
+					.end(h.hrAdd(base, off + i + 1001));
+			}
+			root.end(h.hrAdd(base, off + 999983));
+			cl.traceIds.push(root.spanContext().traceId);
+		}
+		await new Promise((r) => setImmediate(r));
+	}
+	await Promise.all(clients.map((cl) => h.flush(cl.provider, cl.recorder)));
+	for (const cl of clients) {
+		assert.ok(cl.recorder.exports.length >= 4, 'expected several requests per client');
+		for (const e of cl.recorder.exports) {
+			assert.equal(e.result.code, h.ExportResultCode.SUCCESS, e.result.error && e.result.error.message);
+		}
+		assert.equal(cl.recorder.spans.length, 300);
+		const r = await db.query(
+			`SELECT count(*)::int AS n, count(DISTINCT span_id)::int AS d FROM tempo.spans
+			  WHERE trace_id::text = ANY ($1::text[])`, [cl.traceIds]);
+		assert.deepEqual(r.rows[0], { n: 300, d: 300 });
+		await cl.provider.shutdown();
+	}
+});

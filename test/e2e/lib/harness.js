@@ -457,13 +457,9 @@ function diffPaths(got, want, path = '') {
 
 /* --------------------------------------------------------------- SQL side */
 
-/*
- * A client connection.  The checks run with tempo on the search_path
- * (trace_json's own lookups need it until they qualify their operators);
- * sqlsrc.test.js checks the functions with the default search_path.
- */
-async function connect({ defaultSearchPath = false } = {}) {
-	const c = new Client(defaultSearchPath ? {} : { options: '-c search_path=public,tempo' });
+/* A client connection with the default search_path, as a user has. */
+async function connect() {
+	const c = new Client();
 	await c.connect();
 	return c;
 }
