@@ -8,7 +8,7 @@ PKGS=(
 	build-essential pkg-config bison flex
 	libzstd-dev zstd
 	libprotobuf-c-dev protobuf-c-compiler
-	libevent-dev libnghttp2-dev zlib1g-dev
+	libevent-dev libnghttp2-dev zlib1g-dev curl
 	libipc-run-perl
 	prometheus
 )

@@ -3,6 +3,8 @@
 SET client_min_messages = warning;
 CREATE TABLE tempo.spans_2024 PARTITION OF tempo.spans
     FOR VALUES FROM ('2024-01-01 00:00:00+00') TO ('2025-01-01 00:00:00+00');
+-- an index on the partition: ingest must maintain it
+CREATE INDEX spans_2024_span_id ON tempo.spans_2024 (span_id);
 SET timezone = 'UTC';
 SET search_path = public, tempo;
 
@@ -101,8 +103,14 @@ SELECT tenant, trace_id, span_id, parent_span_id, name, kind, start_time, start_
        duration_ns, status_code, status_message, service_name, resource_attributes,
        span_attributes, scope_name, scope_version, events, links, trace_state
   FROM tempo.spans WHERE trace_id = :'tid' ORDER BY start_time_unix_nano;
--- the partition got the rows
+-- the partition got the rows, and its index the entries
 SELECT count(*) FROM tempo.spans_2024;
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+EXPLAIN (COSTS OFF) SELECT name FROM tempo.spans_2024 WHERE span_id = '2222222222222222';
+SELECT name FROM tempo.spans_2024 WHERE span_id = '2222222222222222';
+RESET enable_seqscan;
+RESET enable_bitmapscan;
 
 -- 2. every attribute type over protobuf, events, links, trace state,
 --    unknown fields (span field 99, ResourceSpans field 1000) and flags
@@ -353,9 +361,32 @@ SELECT (SELECT count(*) FROM jsonb_object_keys(span_attributes)) AS n_attributes
        span_attributes ? 'k999999' AS has_last
   FROM tempo.spans WHERE trace_id = '08080808080808080808080808080808';
 
--- 9. no partition covers the span and tempo.create_partition is absent
+-- 9. partitions: without tempo.create_partition a span no partition
+--    covers fails the request (23514); with it, the partitions needed are
+--    created first (here a stand-in creating yearly heap partitions, so the
+--    test does not depend on the columnar access method)
+ALTER FUNCTION tempo.create_partition(timestamptz) RENAME TO create_partition_saved;
 SELECT try_ingest(req('s', 'l', span('\x09090909090909090909090909090909', '\x0000000000000001', NULL, 'x', 1,
        1893456000000000000, 1893456000000000001)));
+CREATE FUNCTION tempo.create_partition(ts timestamptz) RETURNS regclass LANGUAGE plpgsql AS $$
+DECLARE lo timestamptz := date_trunc('year', ts); name text := 'spans_y' || extract(year FROM ts);
+BEGIN
+  RAISE NOTICE 'create_partition(%)', ts;
+  EXECUTE format('CREATE TABLE tempo.%I PARTITION OF tempo.spans FOR VALUES FROM (%L) TO (%L)',
+                 name, lo, lo + interval '1 year');
+  RETURN format('tempo.%I', name)::regclass;
+END $$;
+SET client_min_messages = notice;
+-- spans in 2030 (twice), 2031 and 2024: two partitions created, one call each
+SELECT * FROM tempo.ingest(req('s', 'l',
+    span('\x09090909090909090909090909090909', '\x0000000000000001', NULL, 'x', 1, 1893456000000000000, 1893456000000000001),
+    span('\x09090909090909090909090909090909', '\x0000000000000002', NULL, 'x', 1, 1924992000000000000, 1924992000000000001),
+    span('\x09090909090909090909090909090909', '\x0000000000000003', NULL, 'x', 1, 1893456000000000005, 1893456000000000006),
+    span('\x09090909090909090909090909090909', '\x0000000000000004', NULL, 'x', 1, 1717200000000000000, 1717200000000000001)));
+SET client_min_messages = warning;
+SELECT tableoid::regclass, span_id FROM tempo.spans WHERE trace_id = '09090909090909090909090909090909' ORDER BY span_id;
+DROP FUNCTION tempo.create_partition(timestamptz);
+ALTER FUNCTION tempo.create_partition_saved(timestamptz) RENAME TO create_partition;
 
 -- 10. mutation fuzzing: random byte flips, insertions and truncations of
 --     valid protobuf and JSON payloads never crash; every outcome is a
@@ -380,6 +411,8 @@ BEGIN
   END LOOP;
   RETURN QUERY SELECT o, count(*) FROM unnest(outcomes) o GROUP BY o;
 END $$;
+-- a default partition keeps random timestamps from creating partitions
+CREATE TABLE tempo.spans_default PARTITION OF tempo.spans DEFAULT;
 SELECT setseed(0.42);
 CREATE TEMP TABLE fuzzbase AS
   SELECT req('fz', 'lib',
@@ -388,9 +421,9 @@ CREATE TEMP TABLE fuzzbase AS
                   attrs(9, kv('s', av_str('v')),
                            kv('a', av_arr(av_int(1), av_kvlist(kv('x', av_double(1.5))))))
                   || pblen(11, pbf64(1, 1717200000000000000) || pbstr(2, 'e')))) AS p;
-SELECT outcome IN ('accepted', '22P03', '23514') AS expected_outcome, sum(count) > 0 AS seen
+SELECT outcome IN ('accepted', '22P03') AS expected_outcome, sum(count) > 0 AS seen
   FROM fuzz((SELECT p FROM fuzzbase), 'application/x-protobuf', 1500)
  GROUP BY 1 ORDER BY 1;
-SELECT outcome IN ('accepted', '22P02', '22P05', '23514') AS expected_outcome, sum(count) > 0 AS seen
+SELECT outcome IN ('accepted', '22P02', '22P05') AS expected_outcome, sum(count) > 0 AS seen
   FROM fuzz((SELECT convert_to(j::text, 'UTF8') FROM doc), 'application/json', 1500)
  GROUP BY 1 ORDER BY 1;

@@ -27,8 +27,6 @@
 #define OTLP_H
 
 #include "fmgr.h"
-#include "lib/stringinfo.h"
-#include "utils/relcache.h"
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 

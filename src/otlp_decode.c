@@ -84,6 +84,8 @@ otlpPbFree(void *allocator_data, void *pointer)
 	/* the memory context owns everything; nothing to do */
 }
 
+static void pbError(const PbCursor *c, const char *what) pg_attribute_noreturn();
+
 static void
 pbError(const PbCursor *c, const char *what)
 {
@@ -154,12 +156,16 @@ pbCheckMessage(PbCursor *c, const uint8 *end,
 	c->end = end;
 	while (c->p < c->end)
 	{
-		uint64		tag = pbReadVarint(c);
-		uint64		fieldnum = tag >> 3;
-		int			wiretype = (int) (tag & 7);
+		uint64		tag;
+		uint64		fieldnum;
+		int			wiretype;
 		const ProtobufCFieldDescriptor *field = NULL;
 		uint64		len;
 
+		CHECK_FOR_INTERRUPTS();
+		tag = pbReadVarint(c);
+		fieldnum = tag >> 3;
+		wiretype = (int) (tag & 7);
 		if (fieldnum == 0 || fieldnum > 536870911)
 			pbError(c, "invalid field number");
 		if (desc != NULL)

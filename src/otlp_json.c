@@ -43,6 +43,7 @@
 #include "otlp.h"
 #include "tempo_ids.h"
 
+static void jsonError(const char *fmt, const char *arg) pg_attribute_noreturn();
 static void jsonAttributes(JsonbValue *v, size_t *n, OtlpKeyValue ***out);
 static OtlpAnyValue *jsonAnyValue(JsonbValue *v);
 
@@ -149,12 +150,21 @@ arrayNext(JsonbIterator **it, JsonbValue *elem)
 	return true;
 }
 
+/*
+ * A string field.  The model holds UTF-8 (as protobuf does), so on a
+ * server with another encoding the parsed string is converted back.
+ */
 static char *
 jsonString(JsonbValue *v, const char *what)
 {
+	char	   *s;
+
 	if (v->type != jbvString)
 		jsonError("%s must be a JSON string.", what);
-	return pnstrdup(v->val.string.val, v->val.string.len);
+	s = pnstrdup(v->val.string.val, v->val.string.len);
+	if (GetDatabaseEncoding() != PG_UTF8)
+		s = pg_server_to_any(s, v->val.string.len, PG_UTF8);
+	return s;
 }
 
 static bool
@@ -177,10 +187,7 @@ jsonIntegerText(JsonbValue *v, const char *what)
 	else if (v->type == jbvString)
 		s = pnstrdup(v->val.string.val, v->val.string.len);
 	else
-	{
 		jsonError("%s must be an integer (number or decimal string).", what);
-		s = NULL;				/* keep compiler quiet */
-	}
 
 	/* a JSON number like 5.0 is still an integer */
 	if (v->type == jbvNumeric)
@@ -265,7 +272,6 @@ jsonDouble(JsonbValue *v, const char *what)
 		return d;
 	}
 	jsonError("%s must be a number.", what);
-	return 0;					/* keep compiler quiet */
 }
 
 /* An enum given as an integer or as one of its value names. */
@@ -747,6 +753,8 @@ jsonCheckDepth(const char *data, size_t len)
 	{
 		char		ch = data[i];
 
+		if ((i & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (in_string)
 		{
 			if (ch == '\\')

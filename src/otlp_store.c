@@ -5,9 +5,12 @@
  *
  * Two passes over the request.  The first makes sure a partition covers
  * the start time of every valid span: it looks each time up in the
- * partition bounds of tempo.spans and, for a time no partition covers,
- * calls tempo.create_partition(timestamptz) (when that function exists)
- * and reloads the bounds.  The second converts the spans to rows and
+ * partition bounds of tempo.spans, sorts the uncovered ones and calls
+ * tempo.create_partition(timestamptz) for the first, reloads the bounds,
+ * skips the times now covered, and so on: one call per partition created.
+ * Without that function an uncovered time is an error (23514, as core
+ * tuple routing would raise).  tempo.spans is not held open meanwhile,
+ * because creating a partition requires its parent unused by the session.  The second converts the spans to rows and
  * inserts them the way COPY FROM does: an executor state with a result
  * relation for tempo.spans, the core tuple routing (ExecFindPartition) to
  * pick each row's partition, and per-partition buffers flushed with
@@ -87,8 +90,10 @@ typedef struct StoreState
 typedef struct PartCheckState
 {
 	Relation	rel;
-	Oid			create_fn;		/* tempo.create_partition or InvalidOid */
-	int64		last_ok_ns;		/* start time known covered (cache) */
+	int64	   *missing;		/* start times no partition covers */
+	int			nmissing;
+	int			maxmissing;
+	int64		last_ns;		/* last start time looked at (cache) */
 	bool		have_last;
 } PartCheckState;
 
@@ -117,30 +122,95 @@ static void
 partCheckOne(void *arg, int64 ns)
 {
 	PartCheckState *pc = (PartCheckState *) arg;
-	Datum		ts = OtlpNanosToTimestamptz(ns);
 
-	/* spans of one request are usually close together */
-	if (pc->have_last && pc->last_ok_ns == ns)
+	/* spans of one request usually share their start times' partition */
+	if (pc->have_last && pc->last_ns == ns)
 		return;
-	if (!partitionCovers(pc->rel, ts))
+	pc->last_ns = ns;
+	pc->have_last = true;
+	if (partitionCovers(pc->rel, OtlpNanosToTimestamptz(ns)))
+		return;
+	if (pc->nmissing == pc->maxmissing)
 	{
-		if (!OidIsValid(pc->create_fn))
-			ereport(ERROR,
-					(errcode(ERRCODE_CHECK_VIOLATION),
-					 errmsg("no partition of relation \"%s\" covers span start time %s",
-							RelationGetRelationName(pc->rel),
-							DatumGetCString(DirectFunctionCall1(timestamptz_out, ts))),
-					 errhint("Create a partition of tempo.spans for that time.")));
-		(void) OidFunctionCall1(pc->create_fn, ts);
+		pc->maxmissing = Max(16, pc->maxmissing * 2);
+		pc->missing = (pc->missing == NULL) ?
+			palloc(sizeof(int64) * pc->maxmissing) :
+			repalloc(pc->missing, sizeof(int64) * pc->maxmissing);
+	}
+	pc->missing[pc->nmissing++] = ns;
+}
+
+static int
+cmpInt64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+static char *
+nanosText(int64 ns)
+{
+	return DatumGetCString(DirectFunctionCall1(timestamptz_out,
+											   OtlpNanosToTimestamptz(ns)));
+}
+
+/*
+ * Make sure a partition of tempo.spans covers the start time of every
+ * valid span of req, calling tempo.create_partition() for the first
+ * uncovered time, then the first still uncovered one, and so on (one call
+ * per partition created).  The relation must not be open in this
+ * function's caller: creating a partition needs the parent unused.
+ */
+static void
+ensurePartitions(Oid relid, const OtlpRequest *req)
+{
+	PartCheckState pc;
+	Oid			argtypes[1] = {TIMESTAMPTZOID};
+	Oid			create_fn;
+	int			i;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.rel = table_open(relid, RowExclusiveLock);
+	OtlpForEachSpanStart(req, partCheckOne, &pc);
+	table_close(pc.rel, NoLock);
+	if (pc.nmissing == 0)
+		return;
+
+	create_fn = LookupFuncName(list_make2(makeString("tempo"),
+										  makeString("create_partition")),
+							   1, argtypes, true);
+	if (!OidIsValid(create_fn))
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("no partition of relation \"spans\" covers span start time %s",
+						nanosText(pc.missing[0])),
+				 errhint("Create a partition of tempo.spans for that time.")));
+	if (pg_proc_aclcheck(create_fn, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_FUNCTION, get_func_name(create_fn));
+
+	qsort(pc.missing, pc.nmissing, sizeof(int64), cmpInt64);
+	i = 0;
+	while (i < pc.nmissing)
+	{
+		Relation	rel;
+
+		CHECK_FOR_INTERRUPTS();
+		(void) OidFunctionCall1(create_fn, OtlpNanosToTimestamptz(pc.missing[i]));
 		CommandCounterIncrement();
-		if (!partitionCovers(pc->rel, ts))
+		rel = table_open(relid, RowExclusiveLock);
+		if (!partitionCovers(rel, OtlpNanosToTimestamptz(pc.missing[i])))
 			ereport(ERROR,
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("tempo.create_partition did not create a partition covering %s",
-							DatumGetCString(DirectFunctionCall1(timestamptz_out, ts)))));
+							nanosText(pc.missing[i]))));
+		for (i++; i < pc.nmissing; i++)
+			if (!partitionCovers(rel, OtlpNanosToTimestamptz(pc.missing[i])))
+				break;
+		table_close(rel, NoLock);
 	}
-	pc->last_ok_ns = ns;
-	pc->have_last = true;
+	pfree(pc.missing);
 }
 
 /* Write out the rows buffered for one partition. */
@@ -300,9 +370,7 @@ OtlpStoreRequest(const OtlpRequest *req, const char *tenant,
 {
 	Oid			nsp = get_namespace_oid("tempo", false);
 	Oid			relid = get_relname_relid("spans", nsp);
-	Oid			argtypes[1] = {TIMESTAMPTZOID};
 	RangeTblEntry *rte;
-	PartCheckState pc;
 	StoreState	ss;
 	ListCell   *lc;
 	int			i;
@@ -333,15 +401,9 @@ OtlpStoreRequest(const OtlpRequest *req, const char *tenant,
 				 errmsg("tempo.ingest does not support row-level security on tempo.spans")));
 
 	/* pass 1: partitions for every accepted span's start time */
-	memset(&pc, 0, sizeof(pc));
-	pc.rel = ss.rel;
-	pc.create_fn = LookupFuncName(list_make2(makeString("tempo"),
-											 makeString("create_partition")),
-								  1, argtypes, true);
-	if (OidIsValid(pc.create_fn) &&
-		pg_proc_aclcheck(pc.create_fn, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
-		pc.create_fn = InvalidOid;
-	OtlpForEachSpanStart(req, partCheckOne, &pc);
+	table_close(ss.rel, NoLock);
+	ensurePartitions(relid, req);
+	ss.rel = table_open(relid, RowExclusiveLock);
 
 	/* pass 2: convert, route and insert */
 	ss.estate = CreateExecutorState();

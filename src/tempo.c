@@ -233,5 +233,7 @@ _PG_init(void)
 							   0,
 							   check_positive_interval, NULL, NULL);
 
+	HttpInit();
+
 	MarkGUCPrefixReserved("tempo");
 }

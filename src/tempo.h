@@ -41,4 +41,7 @@ extern Interval *TempoParseIntervalSetting(const char *name, const char *value);
 
 /* Subsystem initialisation, called once from _PG_init, go below. */
 
+/* in http_worker.c: ingest workers, their settings and shared memory */
+extern void HttpInit(void);
+
 #endif							/* TEMPO_H */
