@@ -11,7 +11,9 @@
 # Environment: E2E_PGPORT (default 54350), E2E_KEEP=1 keeps the scratch dir,
 # E2E_FAKE=1 disables the workers and serves OTLP with test/e2e/tools/
 # fake-receiver.js (stores through tempo.ingest): tells decoder problems from
-# worker problems.
+# worker problems.  E2E_INSTALL=private copies the PostgreSQL installation
+# into the scratch directory and installs this checkout's build there, so the
+# run neither needs nor disturbs the shared installation (no install lock).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$TOP"
@@ -73,6 +75,19 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+if [ "${E2E_INSTALL:-}" = private ]; then
+	# PostgreSQL finds its share and lib directories relative to its binaries:
+	# a copy keeping the layout is a separate installation.
+	priv="$dir/pg"
+	for d in "$PG_BINDIR" "$($PG_CONFIG --pkglibdir)" "$($PG_CONFIG --sharedir)"; do
+		mkdir -p "$priv$(dirname "$d")"
+		cp -a "$d" "$priv$(dirname "$d")/"
+	done
+	make -s install PG_CONFIG="$priv$PG_BINDIR/pg_config" >/dev/null
+	PG_BINDIR="$priv$PG_BINDIR"
+	echo "test-e2e: private installation in $priv"
+fi
 
 as_pg initdb -D "$data" -U postgres -A trust --no-sync >/dev/null
 if [ "${E2E_FAKE:-0}" = 1 ]; then

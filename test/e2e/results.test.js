@@ -124,3 +124,54 @@ test('long attribute values are truncated at a UTF-8 boundary (tempo.max_attribu
 	assert.equal(r.rows[0].v, '€'.repeat(Math.floor(max / 3)), 'truncated to whole characters within the limit');
 	await provider.shutdown();
 });
+
+/* google.rpc.Status {code = 1 (varint), message = 2 (string)}; other fields skipped */
+function decodeStatus(buf) {
+	let pos = 0;
+	const varint = () => {
+		let v = 0n;
+		let shift = 0n;
+		for (;;) {
+			assert.ok(pos < buf.length, 'truncated varint in Status');
+			const b = buf[pos++];
+			v |= BigInt(b & 0x7f) << shift;
+			if (!(b & 0x80)) return v;
+			shift += 7n;
+		}
+	};
+	const out = {};
+	while (pos < buf.length) {
+		const tag = Number(varint());
+		const field = tag >> 3;
+		const wt = tag & 7;
+		if (wt === 0) {
+			const v = varint();
+			if (field === 1) out.code = Number(v);
+		} else if (wt === 2) {
+			const len = Number(varint());
+			assert.ok(pos + len <= buf.length, 'truncated field in Status');
+			if (field === 2) out.message = buf.subarray(pos, pos + len).toString('utf8');
+			pos += len;
+		} else {
+			assert.fail(`unexpected wire type ${wt} in Status`);
+		}
+	}
+	return out;
+}
+
+test('HTTP: undecodable data -> 400 with a google.rpc.Status in the request\'s content type', async () => {
+	/* field 1 (resource_spans), length 100, but only 3 bytes follow */
+	const p = await post(Buffer.from([0x0a, 0x64, 0x0a, 0x01, 0x00]), 'application/x-protobuf');
+	assert.equal(p.status, 400);
+	assert.match(p.headers.get('content-type') || '', /^application\/x-protobuf/);
+	const pb = Buffer.from(await p.arrayBuffer());
+	const status = decodeStatus(pb);
+	assert.ok(status.message && status.message.length > 0, `no message in the Status body ${pb.toString('hex')}`);
+
+	const j = await post('{"resourceSpans": [', 'application/json');
+	assert.equal(j.status, 400);
+	assert.match(j.headers.get('content-type') || '', /^application\/json/);
+	const body = await j.json();
+	assert.equal(typeof body.message, 'string', `Status body ${JSON.stringify(body)}`);
+	assert.ok(body.message.length > 0);
+});

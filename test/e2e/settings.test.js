@@ -2,7 +2,7 @@
 /*
  * Server settings seen by the exporters: tempo.multitenancy (tenant from
  * X-Scope-OrgID, 401 / UNAUTHENTICATED without it) and
- * tempo.max_request_bytes (413, nothing stored).  The settings are changed
+ * tempo.max_request_bytes (413 / RESOURCE_EXHAUSTED, nothing stored).  The settings are changed
  * with ALTER SYSTEM + pg_reload_conf() (the workers reload on SIGHUP) and
  * reset afterwards; the tests wait, with a deadline, until the workers
  * answer under the new value.  Needs a superuser connection.
@@ -103,7 +103,7 @@ test('multitenancy: tenant from X-Scope-OrgID, none -> 401 / UNAUTHENTICATED', a
 	await h.waitFor('the workers to accept requests without a tenant', async () => (await postStatus()) === 200);
 });
 
-test('max_request_bytes: over the limit (also after gunzip) -> 413, nothing stored', async (t) => {
+test('max_request_bytes: over the limit (also after gunzip) -> 413 / RESOURCE_EXHAUSTED, nothing stored', async (t) => {
 	if (!superuser) {
 		t.skip('needs a superuser to change settings');
 		return;
@@ -124,6 +124,16 @@ test('max_request_bytes: over the limit (also after gunzip) -> 413, nothing stor
 		assert.equal(res.error && res.error.code, 413, `${kind}/${compression}: ${res.error && res.error.message}`);
 		await x.provider.shutdown();
 	}
+	/* gRPC: RESOURCE_EXHAUSTED (8), not retried */
+	const g = oneSpan('grpc', 'e2e-toolarge-grpc', {
+		attributes: Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`attr.${i}`, 'x'.repeat(120)])),
+	});
+	await h.flush(g.provider, g.recorder);
+	const gres = g.recorder.exports[0].result;
+	assert.equal(gres.code, h.ExportResultCode.FAILED, 'gRPC: an oversized request succeeded');
+	assert.equal(gres.error && gres.error.code, 8, `gRPC status: ${gres.error && gres.error.message}`);
+	await g.provider.shutdown();
+
 	/* a gzip body under the limit that inflates past it */
 	const bomb = zlib.gzipSync(Buffer.alloc(1 << 20, 0x0a));
 	assert.ok(bomb.length < 4096);
