@@ -8,7 +8,8 @@
 # creates the extension and the partitions of the test time window, waits for
 # the workers' /ready, runs `node --test`, and always stops the instance.
 #
-# Environment: E2E_PGPORT (default 54350), E2E_KEEP=1 keeps the scratch dir,
+# Environment: E2E_PGPORT (default 54350), E2E_WORKERS (tempo.ingest_workers,
+# default 1), E2E_TESTS (test files, default all), E2E_KEEP=1 keeps the scratch dir,
 # E2E_FAKE=1 disables the workers and serves OTLP with test/e2e/tools/
 # fake-receiver.js (stores through tempo.ingest): tells decoder problems from
 # worker problems.  E2E_INSTALL=private copies the PostgreSQL installation
@@ -93,7 +94,7 @@ as_pg initdb -D "$data" -U postgres -A trust --no-sync >/dev/null
 if [ "${E2E_FAKE:-0}" = 1 ]; then
 	listen_http=''; listen_grpc=''; workers=0
 else
-	listen_http="127.0.0.1:$HTTP_PORT"; listen_grpc="127.0.0.1:$GRPC_PORT"; workers=1
+	listen_http="127.0.0.1:$HTTP_PORT"; listen_grpc="127.0.0.1:$GRPC_PORT"; workers=${E2E_WORKERS:-1}
 fi
 cat >>"$data/postgresql.conf" <<CONF
 # --- tempo e2e (scripts/test-e2e.sh)

@@ -9,6 +9,7 @@
  */
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const http = require('node:http');
 const zlib = require('node:zlib');
 const h = require('./lib/harness');
 
@@ -35,16 +36,42 @@ async function setAndReload(name, value) {
 	await db.query('SELECT pg_reload_conf()');
 }
 
-/* status of a raw protobuf POST (an empty request unless given a body) */
-async function postStatus(body = Buffer.alloc(0), headers = {}) {
-	const r = await fetch(`${h.HTTP_BASE}/v1/traces`, {
-		method: 'POST',
-		headers: { 'Content-Type': 'application/x-protobuf', ...headers },
-		body,
-		signal: AbortSignal.timeout(10000),
+/*
+ * Status of a raw protobuf POST (an empty request unless given a body), on
+ * a new connection each time so that with several workers (SO_REUSEPORT)
+ * the requests spread over them.
+ */
+function postStatus(body = Buffer.alloc(0), headers = {}) {
+	const url = new URL('/v1/traces', h.HTTP_BASE);
+	return new Promise((resolve, reject) => {
+		const req = http.request(url, {
+			method: 'POST',
+			agent: false,
+			headers: { 'Content-Type': 'application/x-protobuf', 'Content-Length': body.length, ...headers },
+			timeout: 10000,
+		}, (res) => {
+			res.resume();
+			res.on('end', () => resolve(res.statusCode));
+		});
+		req.on('error', reject);
+		req.on('timeout', () => req.destroy(new Error('timeout')));
+		req.end(body);
 	});
-	await r.arrayBuffer();
-	return r.status;
+}
+
+/* every worker answers so: 10 answers in a row on new connections */
+async function settled(what, cond) {
+	const deadline = Date.now() + 15000;
+	let streak = 0;
+	while (streak < 10) {
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		if (await cond()) {
+			streak++;
+		} else {
+			streak = 0;
+			await new Promise((r) => setTimeout(r, 100));
+		}
+	}
 }
 
 function oneSpan(kind, service, opts = {}) {
@@ -66,7 +93,7 @@ test('multitenancy: tenant from X-Scope-OrgID, none -> 401 / UNAUTHENTICATED', a
 	}
 	/* off: everything lands in single-tenant (checked by the other files) */
 	await setAndReload('tempo.multitenancy', 'on');
-	await h.waitFor('the workers to require a tenant', async () => (await postStatus()) === 401);
+	await settled('the workers to require a tenant', async () => (await postStatus()) === 401);
 	assert.equal(await postStatus(Buffer.alloc(0), { 'X-Scope-OrgID': 'acme' }), 200);
 
 	for (const kind of ['proto', 'json', 'grpc']) {
@@ -100,7 +127,7 @@ test('multitenancy: tenant from X-Scope-OrgID, none -> 401 / UNAUTHENTICATED', a
 	assert.equal(r.rows[0].n, 0, 'a request without a tenant was stored');
 
 	await setAndReload('tempo.multitenancy', null);
-	await h.waitFor('the workers to accept requests without a tenant', async () => (await postStatus()) === 200);
+	await settled('the workers to accept requests without a tenant', async () => (await postStatus()) === 200);
 });
 
 test('max_request_bytes: over the limit (also after gunzip) -> 413 / RESOURCE_EXHAUSTED, nothing stored', async (t) => {
@@ -110,7 +137,7 @@ test('max_request_bytes: over the limit (also after gunzip) -> 413 / RESOURCE_EX
 	}
 	await setAndReload('tempo.max_request_bytes', '4kB');
 	const junk = Buffer.alloc(8192, 0x0a);
-	await h.waitFor('the workers to apply the size limit', async () => (await postStatus(junk)) === 413);
+	await settled('the workers to apply the size limit', async () => (await postStatus(junk)) === 413);
 
 	for (const [kind, compression] of [['proto', undefined], ['proto', 'gzip'], ['json', 'gzip']]) {
 		/* ~8 kB of attributes; gzip makes the body small, the limit counts
@@ -149,5 +176,5 @@ test('max_request_bytes: over the limit (also after gunzip) -> 413 / RESOURCE_EX
 	assert.equal(n.rows[0].n, 0);
 
 	await setAndReload('tempo.max_request_bytes', null);
-	await h.waitFor('the size limit to be lifted', async () => (await postStatus(junk)) !== 413);
+	await settled('the size limit to be lifted', async () => (await postStatus(junk)) !== 413);
 });
