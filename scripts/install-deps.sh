@@ -8,9 +8,9 @@ PKGS=(
 	build-essential pkg-config bison flex
 	libzstd-dev zstd
 	libprotobuf-c-dev protobuf-c-compiler
-	libevent-dev libnghttp2-dev zlib1g-dev curl
+	libevent-dev libnghttp2-dev zlib1g-dev
 	libipc-run-perl
-	prometheus
+	prometheus curl perl
 )
 
 missing=()

@@ -22,8 +22,10 @@
  */
 #include "postgres.h"
 
+#include <errno.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <event2/listener.h>
@@ -263,6 +265,46 @@ HttpEncodeExportResponse(StringInfo out, OtlpFormat format, int64 rejected,
 		}
 		appendStringInfoString(out, "}}");
 	}
+}
+
+/*
+ * Warn when something already listens on a "host:port" setting.  Called in
+ * the postmaster before the workers start: a plain bind (SO_REUSEADDR,
+ * which only excuses TIME_WAIT, but not SO_REUSEPORT) fails if any socket
+ * listens there.  With SO_REUSEPORT the kernel would otherwise quietly
+ * share the port, and the connections, with another server run by the
+ * same user.
+ */
+void
+HttpCheckListen(const char *setting, const char *listen)
+{
+	struct sockaddr_storage ss;
+	int			sslen = sizeof(ss);
+	int			fd;
+	int			one = 1;
+
+	if (listen == NULL || listen[0] == '\0')
+		return;
+	memset(&ss, 0, sizeof(ss));
+	if (evutil_parse_sockaddr_port(listen, (struct sockaddr *) &ss, &sslen) != 0)
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for parameter \"%s\": \"%s\"", setting, listen),
+				 errhint("Use host:port, such as \"127.0.0.1:4318\" or \"[::1]:4318\".")));
+		return;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	if (fd < 0)
+		return;
+	(void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *) &ss, sslen) != 0 && errno == EADDRINUSE)
+		ereport(WARNING,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("address \"%s\" of \"%s\" is already in use", listen, setting),
+				 errdetail("Another process listens there; the tempo ingest workers may fail to listen or share its connections."),
+				 errhint("Give each server its own OTLP addresses.")));
+	close(fd);
 }
 
 /*

@@ -532,32 +532,27 @@ onDataChunk(nghttp2_session *session, uint8_t flags, int32_t stream_id,
 			const uint8_t *data, size_t len, void *user_data)
 {
 	GrpcStream *stream = nghttp2_session_get_stream_user_data(session, stream_id);
+	MemoryContext oldcxt;
 
 	if (stream == NULL || stream->answered)
 		return 0;
+	oldcxt = MemoryContextSwitchTo(stream->cxt);
 	if (stream->body.data == NULL)
-	{
-		MemoryContext oldcxt = MemoryContextSwitchTo(stream->cxt);
-
 		initStringInfo(&stream->body);
-		MemoryContextSwitchTo(oldcxt);
-	}
 	if ((size_t) stream->body.len + len >
 		(size_t) tempo_max_request_bytes + GRPC_PREFIX_LEN)
-	{
 		submitError(stream, HTTP_STATUS_TOO_LARGE,
 					psprintf("message exceeds tempo.max_request_bytes (%d bytes)",
 							 tempo_max_request_bytes));
-		return 0;
-	}
-	if (grpcBuffered + len > GRPC_MAX_BUFFERED)
-	{
+	else if (grpcBuffered + len > GRPC_MAX_BUFFERED)
 		submitError(stream, HTTP_STATUS_UNAVAILABLE,
 					"the worker holds too much unfinished request data; retry later");
-		return 0;
+	else
+	{
+		appendBinaryStringInfo(&stream->body, (const char *) data, (int) len);
+		grpcBuffered += len;
 	}
-	appendBinaryStringInfo(&stream->body, (const char *) data, (int) len);
-	grpcBuffered += len;
+	MemoryContextSwitchTo(oldcxt);
 	return 0;
 }
 
@@ -566,6 +561,7 @@ onFrameRecv(nghttp2_session *session, const nghttp2_frame *frame,
 			void *user_data)
 {
 	GrpcStream *stream;
+	MemoryContext oldcxt;
 
 	if ((frame->hd.type != NGHTTP2_DATA && frame->hd.type != NGHTTP2_HEADERS) ||
 		!(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
@@ -573,7 +569,10 @@ onFrameRecv(nghttp2_session *session, const nghttp2_frame *frame,
 	stream = nghttp2_session_get_stream_user_data(session, frame->hd.stream_id);
 	if (stream == NULL || stream->answered)
 		return 0;
+	/* messages and headers of the answer belong to the stream */
+	oldcxt = MemoryContextSwitchTo(stream->cxt);
 	dispatchCall(stream);
+	MemoryContextSwitchTo(oldcxt);
 	return 0;
 }
 
@@ -608,6 +607,9 @@ grpcCloseConn(GrpcConn *conn)
 			stream->item->owner = NULL;
 		dropBody(stream);
 		dlist_delete(&stream->node);
+		/* should nghttp2 report the stream closed, it finds nothing */
+		if (conn->session != NULL)
+			nghttp2_session_set_stream_user_data(conn->session, stream->stream_id, NULL);
 	}
 	if (conn->session != NULL)
 		nghttp2_session_del(conn->session);
@@ -682,15 +684,32 @@ static void
 acceptCallback(struct evconnlistener *lev, evutil_socket_t fd,
 			   struct sockaddr *addr, int socklen, void *arg)
 {
-	MemoryContext cxt;
-	GrpcConn   *conn;
+	MemoryContext volatile cxt = NULL;
+	GrpcConn   *volatile conn = NULL;
 	nghttp2_settings_entry iv[3];
 	struct timeval tv;
 	int			one = 1;
 
-	cxt = AllocSetContextCreate(grpcContext, "tempo OTLP/gRPC connection",
-								ALLOCSET_SMALL_SIZES);
-	conn = MemoryContextAllocZero(cxt, sizeof(GrpcConn));
+	/* no error may leave this libevent callback by longjmp */
+	PG_TRY();
+	{
+		cxt = AllocSetContextCreate(grpcContext, "tempo OTLP/gRPC connection",
+									ALLOCSET_SMALL_SIZES);
+		conn = MemoryContextAllocZero(cxt, sizeof(GrpcConn));
+	}
+	PG_CATCH();
+	{
+		FlushErrorState();
+		conn = NULL;
+	}
+	PG_END_TRY();
+	if (conn == NULL)
+	{
+		if (cxt != NULL)
+			MemoryContextDelete(cxt);
+		evutil_closesocket(fd);
+		return;
+	}
 	conn->cxt = cxt;
 	dlist_init(&conn->streams);
 	(void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));

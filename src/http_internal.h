@@ -126,6 +126,7 @@ extern void HttpEncodeStatus(StringInfo out, OtlpFormat format,
 							 int grpc_code, const char *message);
 extern void HttpEncodeExportResponse(StringInfo out, OtlpFormat format,
 									 int64 rejected, const char *message);
+extern void HttpCheckListen(const char *setting, const char *listen);
 extern struct evconnlistener *HttpListen(const char *setting, const char *listen,
 										 evconnlistener_cb cb, void *arg);
 

@@ -51,7 +51,6 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
-#include "catalog/pg_extension.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -59,11 +58,12 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/pmsignal.h"
+#include "storage/proc.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
-#include "utils/timestamp.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 #include "http.h"
 #include "http_internal.h"
@@ -78,6 +78,9 @@
 /* one transaction stores at most this many requests / bytes */
 #define HTTP_BATCH_MAX_REQUESTS	256
 #define HTTP_BATCH_MAX_BYTES	(16 * 1024 * 1024)
+
+/* lock_timeout of the workers unless one is configured */
+#define HTTP_LOCK_TIMEOUT		"5s"
 
 /* requests waiting for a batch, at most */
 #define HTTP_QUEUE_MAX_REQUESTS 1024
@@ -163,6 +166,12 @@ HttpInit(void)
 		(tempo_otlp_grpc_listen == NULL || tempo_otlp_grpc_listen[0] == '\0'))
 		return;
 
+	if (tempo_ingest_workers > 0)
+	{
+		HttpCheckListen("tempo.otlp_http_listen", tempo_otlp_http_listen);
+		HttpCheckListen("tempo.otlp_grpc_listen", tempo_otlp_grpc_listen);
+	}
+
 	for (i = 0; i < tempo_ingest_workers; i++)
 	{
 		BackgroundWorker worker;
@@ -193,6 +202,18 @@ ensureSynchronousCommit(void)
 {
 	if (synchronous_commit < SYNCHRONOUS_COMMIT_LOCAL_FLUSH)
 		SetConfigOption("synchronous_commit", "on", PGC_SUSET, PGC_S_OVERRIDE);
+}
+
+/*
+ * A worker waiting for a lock serves nobody: unless lock_timeout is set in
+ * the configuration, the workers give up after HTTP_LOCK_TIMEOUT and answer
+ * 503, so clients retry later.
+ */
+static void
+ensureLockTimeout(void)
+{
+	if (LockTimeout == 0)
+		SetConfigOption("lock_timeout", HTTP_LOCK_TIMEOUT, PGC_SUSET, PGC_S_SESSION);
 }
 
 /* New item with its own memory context (owned by the worker). */
@@ -297,11 +318,30 @@ HttpDatabaseReady(char **reason)
 }
 
 /*
- * Decode and store one item in a subtransaction of the batch transaction.
- * Undecodable data, and data errors while storing, give 400; any other
- * failure gives 503 (retryable) and a warning in the log.
+ * Is this error the server's trouble rather than the request's (out of
+ * memory or disk, cancelled, I/O or internal error)?  Such failures are
+ * answered 503 even while decoding, so that clients retry.
  */
-static void
+static bool
+serverSideError(int sqlerrcode)
+{
+	int			category = ERRCODE_TO_CATEGORY(sqlerrcode);
+
+	return category == ERRCODE_INSUFFICIENT_RESOURCES ||
+		category == ERRCODE_OPERATOR_INTERVENTION ||
+		category == ERRCODE_SYSTEM_ERROR ||
+		category == ERRCODE_INTERNAL_ERROR;
+}
+
+/*
+ * Decode and store one item in a subtransaction of the batch transaction.
+ * Undecodable data, and data errors or limits while storing, give 400;
+ * server-side failures give 503 (retryable) and a warning in the log.  Returns false
+ * after such a failure: the database is not taking writes (a lock not
+ * granted within lock_timeout, no space...), so the rest of the batch is
+ * not tried.
+ */
+static bool
 storeItem(HttpIngestItem *item)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
@@ -339,8 +379,10 @@ storeItem(HttpIngestItem *item)
 		CurrentResourceOwner = oldowner;
 
 		item->message = edata->message;
-		if (!decoded ||
-			ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_DATA_EXCEPTION)
+		if (!serverSideError(edata->sqlerrcode) &&
+			(!decoded ||
+			 ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_DATA_EXCEPTION ||
+			 ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_PROGRAM_LIMIT_EXCEEDED))
 		{
 			item->status = HTTP_STATUS_BAD_DATA;
 			ereport(LOG,
@@ -358,6 +400,7 @@ storeItem(HttpIngestItem *item)
 	}
 	PG_END_TRY();
 	MemoryContextReset(decodeContext);
+	return item->status != HTTP_STATUS_UNAVAILABLE;
 }
 
 /*
@@ -393,12 +436,21 @@ storeBatch(dlist_head *batch, int nitems)
 		}
 		else
 		{
+			bool		going = true;
+
 			dlist_foreach(iter, batch)
 			{
 				HttpIngestItem *item = dlist_container(HttpIngestItem, node, iter.cur);
 
 				CHECK_FOR_INTERRUPTS();
-				storeItem(item);
+				if (going)
+					going = storeItem(item);
+				else
+				{
+					item->status = HTTP_STATUS_UNAVAILABLE;
+					item->message = MemoryContextStrdup(item->cxt,
+														"not stored: an earlier request of the batch could not be stored");
+				}
 			}
 		}
 		PopActiveSnapshot();
@@ -487,7 +539,18 @@ processBatch(void)
 		HttpIngestItem *item = dlist_container(HttpIngestItem, node, miter.cur);
 
 		dlist_delete(&item->node);
-		item->reply(item);		/* frees the item */
+		PG_TRY();
+		{
+			item->reply(item);	/* frees the item */
+		}
+		PG_CATCH();
+		{
+			/* out of memory, say: this client gets no answer, others do */
+			MemoryContextSwitchTo(workerContext);
+			EmitErrorReport();
+			FlushErrorState();
+		}
+		PG_END_TRY();
 	}
 }
 
@@ -513,6 +576,7 @@ http_worker_main(Datum main_arg)
 	BackgroundWorkerInitializeConnection(tempo_database, NULL, 0);
 	pgstat_report_appname("tempo ingest worker");
 	ensureSynchronousCommit();
+	ensureLockTimeout();
 
 	workerContext = AllocSetContextCreate(TopMemoryContext,
 										  "tempo ingest worker",
@@ -559,6 +623,7 @@ http_worker_main(Datum main_arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 			ensureSynchronousCommit();
+			ensureLockTimeout();
 			if (tempo_otlp_http_listen[0] != '\0')
 				HttpServerReload();
 			if (tempo_otlp_grpc_listen[0] != '\0')

@@ -26,6 +26,8 @@
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 
+#include "col.h"
+#include "col_customscan.h"
 #include "tempo.h"
 
 PG_MODULE_MAGIC;
@@ -236,4 +238,8 @@ _PG_init(void)
 	HttpInit();
 
 	MarkGUCPrefixReserved("tempo");
+
+	ColInit();
+	ColCustomScanInit();
+	ColAggScanInit();
 }

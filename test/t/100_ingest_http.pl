@@ -136,6 +136,13 @@ cmp_ok($ok, '>=', 9, 'successful requests counted');
 # (the 413 evhttp sends itself for a too large Content-Length is not counted)
 like($out, qr/^tempo_ingest_requests_total\{protocol="http",code="413"\} 1$/m, '413 counted');
 like($out, qr/^tempo_discarded_spans_total\{reason="invalid_span_id"\} 1$/m, 'rejected spans counted by reason');
+SKIP:
+{
+	skip 'promtool not installed', 1 unless system('sh', '-c', 'command -v promtool >/dev/null') == 0;
+	my ($pout, $perr);
+	IPC::Run::run([ 'promtool', 'check', 'metrics' ], '<', \$out, '>', \$pout, '2>', \$perr);
+	is($? >> 8, 0, 'promtool accepts the /metrics exposition') or diag "$pout$perr";
+}
 my ($accepted) = $out =~ /^tempo_ingest_spans_accepted_total (\d+)$/m;
 is($accepted, $node->safe_psql('postgres', 'SELECT count(*) FROM tempo.spans'),
 	'accepted span counter equals the rows stored');

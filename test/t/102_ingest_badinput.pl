@@ -12,7 +12,7 @@ use Time::HiRes qw(time);
 use TempoTest;
 use TempoIngest;
 
-my $node = ingest_node('ingest_bad', conf => "tempo.max_request_bytes = '16MB'\ntempo.ingest_idle_timeout = '2s'\n");
+my $node = ingest_node('ingest_bad', conf => "tempo.max_request_bytes = '32MB'\ntempo.ingest_idle_timeout = '2s'\n");
 ok(wait_for_ready($node), 'worker ready');
 my $pids = worker_pids($node);
 is(scalar(@$pids), 1, 'one worker');
@@ -48,7 +48,7 @@ my @http_cases = (
 		sub { $_[0]{status} == 200 && $_[0]{decoded}{partialSuccess}{rejectedSpans} eq '1' } ],
 	[ '10 MB attribute value (truncated, reported)', { payload => { kind => 'bad', name => 'huge_value', seed => 'c6' }, headers => $pb },
 		sub { $_[0]{status} == 200 && ($_[0]{decoded}{partialSuccess}{errorMessage} // '') =~ /truncated/ } ],
-	[ '100000 attributes on one span', { payload => { kind => 'bad', name => 'many_attributes', count => 100000, seed => 'c7' }, headers => $pb }, 200 ],
+	[ '1M attributes on one span (17 MB)', { payload => { kind => 'bad', name => 'many_attributes', count => 1000000, seed => 'c7' }, headers => $pb }, 200 ],
 	[ 'invalid JSON', { rawText => '{"resourceSpans":[{', headers => $js }, 400 ],
 	[ 'JSON of the wrong shape', { rawText => '{"resourceSpans": 5}', headers => $js }, 400 ],
 	[ 'JSON with a non-hex trace id', { rawText => '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"zz","spanId":"0102030405060708","name":"x"}]}]}]}', headers => $js },

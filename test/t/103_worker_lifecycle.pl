@@ -12,7 +12,7 @@ use Time::HiRes qw(time);
 use TempoTest;
 use TempoIngest;
 
-my $node = ingest_node('ingest_life', workers => 2);
+my $node = ingest_node('ingest_life', workers => 2, conf => "lock_timeout = '1s'\n");
 ok(wait_until(sub { scalar(@{ worker_pids($node) }) == 2 }), 'two ingest workers run');
 ok(wait_for_ready($node), 'ready');
 is($node->safe_psql('postgres',
@@ -37,6 +37,22 @@ ok(wait_until(sub { otlp($node, $big)->{status} == 413 }), 'after SIGHUP the sam
 $node->safe_psql('postgres', q{ALTER SYSTEM RESET tempo.max_request_bytes});
 $node->reload;
 ok(wait_until(sub { otlp($node, $big)->{status} == 200 }), 'and 200 again after RESET and reload');
+
+# a database that cannot take the writes: 503 with Retry-After, nothing acked
+my $locker = $node->background_psql('postgres');
+$locker->query_safe('BEGIN; LOCK TABLE tempo.spans IN ACCESS EXCLUSIVE MODE');
+$r = otlp($node, { payload => { kind => 'json', n => 2, seed => 'd8' }, headers => { 'Content-Type' => 'application/json' } });
+is($r->{status}, 503, 'tempo.spans locked past lock_timeout: 503');
+is($r->{headers}{'retry-after'}, '1', 'with Retry-After');
+like($r->{decoded}{message}, qr/lock timeout/, 'Status message says why');
+$r = otlp($node, { mode => 'grpc', payload => { kind => 'proto', n => 2, seed => 'd9' } });
+is($r->{grpcStatus}, 14, 'gRPC: UNAVAILABLE');
+$locker->query_safe('COMMIT');
+$locker->quit;
+is(span_count($node, "trace_id::text IN ('000000000000000000000000000000d8', '000000000000000000000000000000d9')"),
+	0, 'nothing of the refused requests was stored');
+$r = otlp($node, { payload => { kind => 'json', n => 2, seed => 'd8' }, headers => { 'Content-Type' => 'application/json' } });
+is($r->{status}, 200, 'lock released: 200');
 
 # multi-tenancy switched on by reload
 my $pb = { 'Content-Type' => 'application/x-protobuf' };
@@ -64,14 +80,14 @@ ok(wait_until(sub { otlp($node, $huge)->{status} == 429 }), 'a request larger th
 $r = otlp($node, $huge);
 like($r->{decoded}{message}, qr/^RATE_LIMITED: /, 'Status message starts with RATE_LIMITED');
 ok($r->{headers}{'retry-after'} > 0, 'with Retry-After');
-# a small request of ~700 bytes: a few pass per worker, then 429
+# requests of ~1 kB: at most 2 pass per worker (3000 byte burst), then 429
 my @st;
 for my $i (1 .. 12)
 {
-	push @st, otlp($node, { payload => { kind => 'proto', n => 3, seed => sprintf('d5%02d', $i) },
+	push @st, otlp($node, { payload => { kind => 'proto', n => 10, seed => sprintf('d5%02d', $i) },
 		headers => { %$pb, 'X-Scope-OrgID' => 'small' } })->{status};
 }
-ok((grep { $_ == 200 } @st) >= 1 && (grep { $_ == 429 } @st) >= 1,
+ok((grep { $_ == 200 } @st) >= 2 && (grep { $_ == 200 } @st) <= 4 && (grep { $_ == 429 } @st) >= 8,
 	"tenant over its burst gets 429 (statuses: @st)");
 $r = otlp($node, { payload => { kind => 'proto', n => 3, seed => 'd6' }, headers => { %$pb, 'X-Scope-OrgID' => 'other' } });
 is($r->{status}, 200, 'another tenant is not limited');
@@ -96,6 +112,18 @@ $r = otlp($node, { payload => { kind => 'proto', n => 1, seed => 'd7' }, headers
 is($r->{status}, 200, 'serving again');
 like(slurp_file($node->logfile), qr/terminating background worker "tempo ingest worker" due to administrator command/,
 	'the log says why the worker ended');
+
+# a second server configured with the same addresses is warned at start
+my $other = tempo_node('ingest_other');
+$other->append_conf('postgresql.conf', qq{
+tempo.otlp_http_listen = '127.0.0.1:$node->{tempo_http}'
+tempo.otlp_grpc_listen = '127.0.0.1:$node->{tempo_grpc}'
+tempo.ingest_workers = 1
+});
+$other->start;
+$other->stop;
+like(slurp_file($other->logfile), qr/address "127.0.0.1:$node->{tempo_http}" of "tempo.otlp_http_listen" is already in use/,
+	'a server whose OTLP address is taken warns at start');
 
 # postmaster death: the workers notice and exit
 $pids = worker_pids($node);

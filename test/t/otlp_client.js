@@ -18,6 +18,7 @@
 //	    rawHex    body given as hex; rawText: body as text
 //	    (raw mode) send: [text chunks], closeAfterSend, waitClose (ms)
 //	    (burst mode) count: requests sent at once, each with payload.seed + i
+//	    (stream mode) durationMs, concurrency: requests sent one after another
 //
 // Copyright (c) 2026, the tempo authors
 //
@@ -177,9 +178,23 @@ function badPayload(name, p) {
 			return pbRequest({ spans });
 		}
 		case 'many_attributes': {
-			const attrs = {};
-			for (let i = 0; i < (p.count || 1000); i++) attrs['a' + i] = i;
-			return pbRequest({ spans: genSpans({ n: 1, seed: p.seed || 'aaa', attributes: attrs }) });
+			// one span with count int attributes a0..aN, the KeyValues
+			// encoded straight into one buffer (a million take a second)
+			const spans = genSpans({ n: 1, seed: p.seed || 'aaa' });
+			const span = pbSpan(spans[0]);
+			const parts = [];
+			for (let i = 0; i < (p.count || 1000); i++) {
+				const key = 'a' + i;
+				const val = varint(i);
+				const any = 1 + val.length;	/* AnyValue { int_value = 3 } */
+				const kv = 2 + key.length + 2 + any;
+				parts.push(Buffer.concat([Buffer.from([0x4a]), varint(kv), Buffer.from([0x0a, key.length]),
+					Buffer.from(key), Buffer.from([0x12, any, 0x18]), val]));
+			}
+			const fullSpan = Buffer.concat([span, ...parts]);
+			const scope = Buffer.concat([lenField(1, lenField(1, 'tempo-test')), lenField(2, fullSpan)]);
+			const resource = lenField(1, pbAttrs(1, { 'service.name': 'svc' }));
+			return lenField(1, Buffer.concat([resource, lenField(2, scope)]));
 		}
 		case 'huge_value': {
 			const attrs = { big: 'x'.repeat(p.size || 10 * 1024 * 1024) };
@@ -251,9 +266,12 @@ function decodeResponse(b, what) {
 	};
 }
 
+let finished = false;
 function finish(result) {
-	process.stdout.write(JSON.stringify(result) + '\n');
-	process.exit(0);
+	if (finished) return;
+	finished = true;
+	// exit only once a large output has reached the pipe
+	process.stdout.write(JSON.stringify(result) + '\n', () => process.exit(0));
 }
 
 function doHttp(req) {
@@ -393,9 +411,50 @@ function doBurst(req) {
 	}
 }
 
+// For durationMs, `concurrency` loops each send one request at a time, on
+// fresh connections, payload.seed + a counter as trace id; prints the seeds
+// (hex) of the requests answered 200 and how many failed otherwise.
+function doStream(req) {
+	const acked = [];
+	let failed = 0;
+	let next = 0;
+	let running = req.concurrency || 4;
+	const end = Date.now() + req.durationMs;
+	const base = BigInt('0x' + req.payload.seed);
+	function one() {
+		if (Date.now() >= end) {
+			if (--running === 0) finish({ acked, failed });
+			return;
+		}
+		const seed = (base + BigInt(next++)).toString(16);
+		const body = makePayload({ payload: Object.assign({}, req.payload, { seed }) });
+		const r = http.request({
+			host: '127.0.0.1', port: req.port, path: '/v1/traces', method: 'POST', agent: false,
+			headers: {
+				'Content-Type': req.payload.kind === 'json' ? 'application/json' : 'application/x-protobuf',
+				'Content-Length': body.length,
+			},
+		}, (res) => {
+			res.resume();
+			res.on('end', () => {
+				if (res.statusCode === 200) acked.push(seed);
+				else failed++;
+				one();
+			});
+		});
+		r.on('error', () => {
+			failed++;
+			setTimeout(one, 20);
+		});
+		r.end(body);
+	}
+	for (let i = 0; i < running; i++) one();
+}
+
 const req = JSON.parse(process.argv[2]);
 if (req.mode === 'grpc') doGrpc(req);
 else if (req.mode === 'burst') doBurst(req);
+else if (req.mode === 'stream') doStream(req);
 else if (req.mode === 'raw') doRaw(req);
 else if (req.mode === 'payload') {
 	finish({ hex: makePayload(req).toString('hex') });
