@@ -166,3 +166,37 @@ test('concurrent clients on every transport: each span stored once', async () =>
 		await cl.provider.shutdown();
 	}
 });
+
+test('large requests (~4 MB, one export) on every transport', async () => {
+	const api = require('@opentelemetry/api');
+	const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+	for (const [kind, compression] of [['proto', undefined], ['json', 'gzip'], ['grpc', undefined], ['grpc', 'gzip']]) {
+		const recorder = new h.RecordingExporter(h.makeExporter(kind, { compression }));
+		const provider = new BasicTracerProvider({
+			resource: h.resourceFromAttributes({ 'service.name': `e2e-large-${kind}-${compression || 'none'}` }),
+			spanProcessors: [new BatchSpanProcessor(recorder, {
+				maxExportBatchSize: 2000, maxQueueSize: 4000, scheduledDelayMillis: 60000,
+			})],
+		});
+		const tracer = provider.getTracer('e2e.large');
+		const base = h.hrBase(17);
+		const root = tracer.startSpan('large-root', { startTime: base });
+		const ctx = api.trace.setSpan(api.ROOT_CONTEXT, root);
+		for (let i = 0; i < 1999; i++) {
+			/* ~2 kB of attributes per span, some of it incompressible */
+			const attributes = { i, blob: `${i}:`.padEnd(1500, 'abcdefghij'), rnd: Math.random().toString(36).repeat(12) };
+			tracer.startSpan(`s${i}`, { startTime: h.hrAdd(base, i + 1), attributes }, ctx).end(h.hrAdd(base, i + 2));
+		}
+		root.end(h.hrAdd(base, 1000000));
+		await h.flush(provider, recorder);
+		assert.equal(recorder.exports.length, 1, `${kind}: expected one request`);
+		const res = recorder.exports[0].result;
+		assert.equal(res.code, h.ExportResultCode.SUCCESS, `${kind}/${compression}: ${res.error && res.error.message}`);
+		const r = await db.query(
+			`SELECT count(*)::int AS n, count(DISTINCT span_id)::int AS d,
+			        sum(length(span_attributes->>'blob'))::int AS blob
+			   FROM tempo.spans WHERE trace_id::text = $1`, [root.spanContext().traceId]);
+		assert.deepEqual(r.rows[0], { n: 2000, d: 2000, blob: 1999 * 1500 });
+		await provider.shutdown();
+	}
+});
