@@ -114,7 +114,7 @@ class QueuedIdGenerator {
  * A provider exporting through a recording exporter.  processor: 'batch'
  * (export on forceFlush) or 'simple' (one export per ended span).
  */
-function makeProvider(exporter, { processor = 'batch', resource, idGenerator } = {}) {
+function makeProvider(exporter, { processor = 'batch', resource, idGenerator, spanLimits } = {}) {
 	const recorder = new RecordingExporter(exporter);
 	const proc = processor === 'simple'
 		? new SimpleSpanProcessor(recorder)
@@ -123,6 +123,7 @@ function makeProvider(exporter, { processor = 'batch', resource, idGenerator } =
 		resource: resource || resourceFromAttributes({ 'service.name': 'e2e-default' }),
 		spanProcessors: [proc],
 		idGenerator,
+		spanLimits,
 	});
 	return { provider, recorder };
 }
