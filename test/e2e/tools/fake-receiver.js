@@ -7,7 +7,8 @@
  * tells decoder problems (tempo.ingest) from worker problems (HTTP, gRPC,
  * acks).  It implements only what the tests touch: multitenancy from
  * X-Scope-OrgID when tempo.multitenancy is on, partial success, 400 for
- * undecodable data, 404 for other paths, 413 over tempo.max_request_bytes.  Not a product; the workers are.
+ * undecodable data, 404 for other paths, 413 / RESOURCE_EXHAUSTED over
+ * tempo.max_request_bytes.  Not a product; the workers are.
  *
  * Usage: node fake-receiver.js HTTP_PORT GRPC_PORT  (PG* environment)
  */
@@ -51,6 +52,11 @@ function protoStatus(code, message) {
 	return Buffer.concat([varint(1 << 3), varint(code), lenField(2, Buffer.from(message))]);
 }
 
+async function maxRequestBytes() {
+	const r = await pool.query("SELECT pg_size_bytes(current_setting('tempo.max_request_bytes')) AS m");
+	return Number(r.rows[0].m);
+}
+
 async function multitenancy() {
 	const r = await pool.query("SELECT current_setting('tempo.multitenancy')::bool AS on");
 	return r.rows[0].on;
@@ -91,8 +97,7 @@ const server = http.createServer((req, res) => {
 			return;
 		}
 		let body = Buffer.concat(chunks);
-		const max = Number((await pool.query(
-			"SELECT pg_size_bytes(current_setting('tempo.max_request_bytes')) AS m")).rows[0].m);
+		const max = await maxRequestBytes();
 		try {
 			if (req.headers['content-encoding'] === 'gzip') body = zlib.gunzipSync(body, { maxOutputLength: max + 1 });
 		} catch (e) {
@@ -133,6 +138,10 @@ gserver.addService({
 	},
 }, {
 	Export: async (call, cb) => {
+		if (call.request.length > await maxRequestBytes()) {
+			cb({ code: grpc.status.RESOURCE_EXHAUSTED, details: 'request too large' });
+			return;
+		}
 		const t = call.metadata.get('x-scope-orgid')[0];
 		const r = await ingest(call.request, 'application/x-protobuf', t ? String(t) : undefined);
 		if (r.status === 200) cb(null, protoResponse(r.rejected, r.message));
