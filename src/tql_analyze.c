@@ -28,7 +28,9 @@
  *	  float makes it float64.  Durations are exact int64 nanoseconds:
  *	  duration op int/duration is computed in integer nanoseconds and is a
  *	  duration ("1h / 2" = 30m, "1s * 2s" = 2e18ns, as Tempo's float64
- *	  arithmetic gives for these), where Tempo rounds through float64.
+ *	  arithmetic gives for these), where Tempo rounds through float64;
+ *	  float op duration is a duration rounded to the nanosecond
+ *	  ("1.5 * 1s" = 1.5s).
  *	- integer "^": Tempo 2.9 computes rhs^lhs (quirk); we do NOT copy it,
  *	  "2 ^ 3" is 8.  A negative integer exponent gives a float.
  *	- overflow, division or modulo by zero and non-finite float results in
@@ -297,8 +299,20 @@ fold_arith(AnalyzeContext *cx, TqlExpr *e)
 		}
 		if (isnan(v) || isinf(v))
 			fold_error(cx, e, "result is not a finite number");
-		res.type = TQL_TYPE_FLOAT;
-		res.v.f = v;
+		if ((l->type == TQL_TYPE_DURATION || r->type == TQL_TYPE_DURATION) &&
+			e->op != TQL_OP_POW)
+		{
+			/* float with a duration: a duration, rounded to nanoseconds */
+			if (!(fabs(v) < 9.2e18))
+				fold_error(cx, e, "duration out of range");
+			res.type = TQL_TYPE_DURATION;
+			res.v.i = (int64) llround(v);
+		}
+		else
+		{
+			res.type = TQL_TYPE_FLOAT;
+			res.v.f = v;
+		}
 		make_static(e, &res);
 	}
 }
@@ -364,8 +378,14 @@ anchor_regex(AnalyzeContext *cx, const TqlExpr *e, const char *pattern, int *fla
 	{
 		const char *q = p + 2;
 
-		while (*q == 'i' || *q == 's')
+		while ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z'))
+		{
+			if (*q != 'i' && *q != 's')
+				TqlErrorAt(cx->src, e->right->location, ERRCODE_INVALID_PARAMETER_VALUE,
+						   "invalid regular expression: flag \"%c\" is not supported, only \"i\" and \"s\" are",
+						   *q);
 			q++;
+		}
 		if (*q == ')' && q > p + 2)
 		{
 			const char *f;

@@ -7,10 +7,10 @@
  * Rules, chosen so that printing an analyzed query and parsing the text
  * again yields the same tree (the fuzz target checks this):
  *
- *	- every operand that is itself an operator application (binary, unary,
- *	  existence test) or a negative number is parenthesised, so precedence
- *	  is always explicit: "{ (.a * .b) + .c = 1 }" prints as
- *	  "{ ((.a * .b) + .c) = 1 }";
+ *	- every operand that is a binary operation is parenthesised, so
+ *	  precedence is always explicit: "{ .a * .b + .c = 1 }" prints as
+ *	  "{ ((.a * .b) + .c) = 1 }"; unary operations and negative numbers
+ *	  are parenthesised when they are the left operand ("(-.a) = 1");
  *	- intrinsics print in their scoped form ("status" -> "span:status",
  *	  "rootServiceName" -> "trace:rootService"); the nested-set intrinsics,
  *	  which have no scoped form, keep their legacy names;
@@ -337,11 +337,31 @@ append_float(StringInfo buf, double v)
 	char		tmp[64];
 	int			prec;
 
-	for (prec = 1; prec <= 17; prec++)
+	/* plain decimals for ordinary magnitudes, exponents otherwise */
+	if (v == 0.0 || (fabs(v) >= 1e-4 && fabs(v) < 1e15))
 	{
-		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
-		if (strtod(tmp, NULL) == v)
-			break;
+		for (prec = 1; prec <= 20; prec++)
+		{
+			snprintf(tmp, sizeof(tmp), "%.*f", prec, v);
+			if (strtod(tmp, NULL) == v)
+				break;
+		}
+		/* drop trailing zeros but keep one digit after the point */
+		{
+			int			len = strlen(tmp);
+
+			while (len > 2 && tmp[len - 1] == '0' && tmp[len - 2] != '.')
+				tmp[--len] = '\0';
+		}
+	}
+	else
+	{
+		for (prec = 1; prec <= 17; prec++)
+		{
+			snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+			if (strtod(tmp, NULL) == v)
+				break;
+		}
 	}
 	appendStringInfoString(buf, tmp);
 	if (strpbrk(tmp, ".eEni") == NULL)
@@ -515,10 +535,16 @@ operand_needs_parens(const TqlExpr *e)
 	return false;
 }
 
+/*
+ * Operands are parenthesised when they are binary operations or existence
+ * tests; unary operations and negative literals only on the left of an
+ * operator, where "-x * y" would read back as "-(x * y)".
+ */
 static void
-append_operand(StringInfo buf, const TqlExpr *e)
+append_operand(StringInfo buf, const TqlExpr *e, bool left)
 {
-	if (operand_needs_parens(e))
+	if (e->kind == TQL_EXPR_BINARY || e->kind == TQL_EXPR_EXISTS ||
+		(left && operand_needs_parens(e)))
 	{
 		appendStringInfoChar(buf, '(');
 		TqlAppendExpr(buf, e);
@@ -546,15 +572,15 @@ TqlAppendExpr(StringInfo buf, const TqlExpr *expr)
 			break;
 		case TQL_EXPR_UNARY:
 			appendStringInfoString(buf, TqlOpName(expr->op));
-			append_operand(buf, expr->left);
+			append_operand(buf, expr->left, true);
 			break;
 		case TQL_EXPR_BINARY:
-			append_operand(buf, expr->left);
+			append_operand(buf, expr->left, true);
 			appendStringInfo(buf, " %s ", TqlOpName(expr->op));
-			append_operand(buf, expr->right);
+			append_operand(buf, expr->right, false);
 			break;
 		case TQL_EXPR_EXISTS:
-			append_operand(buf, expr->left);
+			append_operand(buf, expr->left, true);
 			appendStringInfoString(buf, " != nil");
 			break;
 	}
@@ -564,6 +590,8 @@ static void
 append_child_node(StringInfo buf, const TqlNode *node, TqlNodeKind wrap_kind)
 {
 	bool		wrap = (node->kind == wrap_kind) ||
+		(node->kind == TQL_NODE_SCALAR_STATIC &&
+		 node->expr->kind != TQL_EXPR_STATIC) ||
 		(node->kind == TQL_NODE_SCALAR_STATIC &&
 		 operand_needs_parens(node->expr));
 

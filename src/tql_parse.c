@@ -953,7 +953,7 @@ parse_metrics(TqlParser *p)
 				unexpected(p, "\",\"");
 			while (p->tok.type == TT_COMMA)
 			{
-				double		q;
+				double		q = 0.0;
 
 				advance(p);
 				if (p->tok.type == TT_INT)
