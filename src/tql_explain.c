@@ -27,6 +27,9 @@
 
 #include "tql.h"
 
+/* fields listed per span filter, at most */
+#define TQL_EXPLAIN_MAX_FIELDS 32
+
 static const char *const spanset_op_words[] = {
 	"and", "union", "child", "parent", "descendant", "ancestor", "sibling",
 	"not child", "not parent", "not descendant", "not ancestor",
@@ -107,9 +110,22 @@ collect_fields(const TqlExpr *e, StringInfo list, int *count)
 		return;
 	if (is_field(e))
 	{
-		char	   *name = TqlExprToString(e);
-		const char *p = list->data;
-		size_t		n = strlen(name);
+		char	   *name;
+		const char *p;
+		size_t		n;
+
+		/* keep the listing (and its quadratic duplicate check) short */
+		if (*count > TQL_EXPLAIN_MAX_FIELDS)
+			return;
+		if (*count == TQL_EXPLAIN_MAX_FIELDS)
+		{
+			appendStringInfoString(list, ", ...");
+			(*count)++;
+			return;
+		}
+		name = TqlExprToString(e);
+		p = list->data;
+		n = strlen(name);
 
 		/* list is ", "-separated; skip names already present */
 		while (p && *p)
