@@ -28,6 +28,7 @@
 
 /* in tql_parse.c */
 extern TqlQuery *TqlParse(const char *query);
+extern TqlExpr *TqlParseTag(const char *tag);
 
 /* in tql_analyze.c */
 extern void TqlAnalyze(TqlQuery *query);

@@ -139,16 +139,19 @@ typedef struct TqlScanner
 	const char *src;
 	int			len;
 	int			pos;
+	int			errcode;		/* SQLSTATE of syntax errors */
 } TqlScanner;
 
 /* in tql_scan.c */
 extern void TqlScannerInit(TqlScanner *scanner, const char *src);
 extern void TqlNextToken(TqlScanner *scanner, TqlToken *tok);
-extern void TqlSyntaxError(const char *src, int offset, const char *fmt,...)
+extern void TqlSyntaxError(const TqlScanner *scanner, int offset,
+						   const char *fmt,...)
 			pg_attribute_printf(3, 4) pg_attribute_noreturn();
 extern void TqlErrorAt(const char *src, int offset, int sqlerrcode,
 					   const char *fmt,...)
 			pg_attribute_printf(4, 5) pg_attribute_noreturn();
+extern int	TqlClipLength(const char *s, int maxlen);
 extern const char *TqlKeywordText(TqlKeyword kw);
 extern bool TqlParseDuration(const char *s, int len, int64 *result);
 

@@ -109,7 +109,8 @@ describe_token(TqlParser *p)
 	if (p->tok.type == TT_EOF)
 		return pstrdup("end of query");
 	if (len > 40)
-		return psprintf("\"%.40s...\"", p->src + p->tok.start);
+		return psprintf("\"%.*s...\"", TqlClipLength(p->src + p->tok.start, 40),
+						p->src + p->tok.start);
 	return psprintf("\"%.*s\"", len, p->src + p->tok.start);
 }
 
@@ -117,9 +118,9 @@ static void
 unexpected(TqlParser *p, const char *expecting)
 {
 	if (expecting)
-		TqlSyntaxError(p->src, p->tok.start, "unexpected %s, expecting %s",
+		TqlSyntaxError(&p->scanner, p->tok.start, "unexpected %s, expecting %s",
 					   describe_token(p), expecting);
-	TqlSyntaxError(p->src, p->tok.start, "unexpected %s", describe_token(p));
+	TqlSyntaxError(&p->scanner, p->tok.start, "unexpected %s", describe_token(p));
 }
 
 static void
@@ -366,7 +367,7 @@ try_parse_field_ref(TqlParser *p)
 		advance(p);
 		intr = scoped_intrinsic(&scope, &p->tok);
 		if (intr == TQL_INTR_NONE)
-			TqlSyntaxError(p->src, p->tok.start,
+			TqlSyntaxError(&p->scanner, p->tok.start,
 						   "unexpected %s, expecting an intrinsic of scope \"%.*s\"",
 						   describe_token(p), scope.end - scope.start,
 						   p->src + scope.start);
@@ -526,7 +527,7 @@ parse_field(TqlParser *p, int minprec)
 
 		/* Tempo 2.9: "X = nil" is a syntax error, only "!= nil" exists */
 		if (op == TQL_OP_EQ && is_nil_literal(bin->left) != is_nil_literal(bin->right))
-			TqlSyntaxError(p->src,
+			TqlSyntaxError(&p->scanner,
 						   is_nil_literal(bin->left) ? bin->left->location : bin->right->location,
 						   "unexpected \"nil\", comparing with nil is only possible with \"!=\"");
 		lhs = bin;
@@ -696,7 +697,7 @@ spanset_operator(TqlTokenType type, TqlSpansetOp *op)
 static void
 combine_error(TqlParser *p, const TqlToken *optok, const Elem *lhs, const Elem *rhs)
 {
-	TqlSyntaxError(p->src, optok->start,
+	TqlSyntaxError(&p->scanner, optok->start,
 				   "operator \"%.*s\" cannot combine %s and %s",
 				   optok->end - optok->start, p->src + optok->start,
 				   elem_kind_names[lhs->kind], elem_kind_names[rhs->kind]);
@@ -1140,13 +1141,13 @@ parse_pipeline(TqlParser *p, bool in_parens, Elem *result)
 					break;
 				case EK_SCALAR_PIPE_FILTER:
 					if (in_parens || !first || !at_end)
-						TqlSyntaxError(p->src, elem.node->location,
+						TqlSyntaxError(&p->scanner, elem.node->location,
 									   "a comparison of scalar pipelines must be the whole query");
 					TqlAppendStage(pipeline, elem.node);
 					break;
 				case EK_LITERAL:
 				case EK_STAGE:
-					TqlSyntaxError(p->src, elem.node->location,
+					TqlSyntaxError(&p->scanner, elem.node->location,
 								   "unexpected literal, expecting a spanset filter or a scalar filter");
 					break;
 			}
@@ -1225,4 +1226,39 @@ TqlParse(const char *query)
 	if (p->tok.type != TT_EOF)
 		unexpected(p, NULL);
 	return p->query;
+}
+
+/*
+ * TqlParseTag
+ *		Parse the tag name of a tag-values lookup (spec section 3): one
+ *		intrinsic (legacy or scoped) or one attribute with a scope or a
+ *		leading dot ("span:name", "status", ".x", "resource.\"a b\"").
+ *		Anything else, including the unsupported parent scopes, raises
+ *		22023 ("app.user.id", "foo", "{ .a }").
+ */
+TqlExpr *
+TqlParseTag(const char *tag)
+{
+	TqlParser	parser;
+	TqlParser  *p = &parser;
+	TqlExpr    *e;
+
+	memset(p, 0, sizeof(TqlParser));
+	p->src = tag;
+	TqlScannerInit(&p->scanner, tag);
+	p->scanner.errcode = ERRCODE_INVALID_PARAMETER_VALUE;
+	advance(p);
+
+	e = try_parse_field_ref(p);
+	if (e == NULL || p->tok.type != TT_EOF ||
+		(e->kind == TQL_EXPR_ATTRIBUTE &&
+		 (e->scope == TQL_SCOPE_PARENT || e->scope == TQL_SCOPE_PARENT_SPAN ||
+		  e->scope == TQL_SCOPE_PARENT_RESOURCE)) ||
+		(e->kind == TQL_EXPR_INTRINSIC &&
+		 (e->intrinsic == TQL_INTR_PARENT || e->intrinsic == TQL_INTR_CHILD_COUNT)))
+		TqlSyntaxError(&p->scanner, 0,
+					   "tag name is not a valid intrinsic or scoped attribute");
+	e->type = (e->kind == TQL_EXPR_INTRINSIC) ?
+		TqlIntrinsicType(e->intrinsic) : TQL_TYPE_ATTRIBUTE;
+	return e;
 }

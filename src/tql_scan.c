@@ -14,11 +14,13 @@
  * character, with only \" and \\ as escapes ("span.\"a b\".c").
  *
  * Other lexical rules follow Tempo 2.9 (spec 1.2): double-quoted strings
- * with Go escapes, back-quoted raw strings, decimal and hexadecimal
- * integers, floats (".5", "1.", "1e3"), durations (a number immediately
- * followed by units ns us us ms s m h d w y, compound forms "1h30m",
- * fractions "1.5s"; d w y take whole numbers only), the reserved keywords
- * of the spec, and maximal munch over the multi-character operators.
+ * with Go escapes, back-quoted raw strings, decimal integers (as in Tempo,
+ * no hexadecimal or octal: "017" is 17), floats (".5", "1.", "1e3"),
+ * durations (a number immediately followed by units ns us µs ms s m h d w
+ * y, compound forms "1h30m", fractions "1.5s"; see TqlParseDuration), the
+ * reserved keywords of the spec, maximal munch over the multi-character
+ * operators, and Go comments (from two slashes to the end of the line, and
+ * slash-star blocks), which Tempo's Go scanner skips.
  *
  * Errors are raised with TqlSyntaxError, which reports the 1-based line
  * and column (in characters) of the offending byte.  The scanner only
@@ -177,16 +179,20 @@ is_ident_char(char c)
 static bool
 is_name_terminator(char c)
 {
-	return c == '\0' || is_space(c) || strchr("{}()=~!<>&|^,", c) != NULL;
+	return c == '\0' || is_space(c) || c == '\v' || c == '\f' ||
+		strchr("{}()=~!<>&|^,", c) != NULL;
 }
 
 /*
  * TqlSyntaxError
- *		Raise 42601 with the line and column of byte "offset" of "src".
+ *		Raise a syntax error at byte "offset" of the scanner's text, with
+ *		its line and column.  The SQLSTATE is the scanner's errcode: 42601
+ *		for queries, 22023 for tag names (TqlParseTag).
  */
 void
-TqlSyntaxError(const char *src, int offset, const char *fmt,...)
+TqlSyntaxError(const TqlScanner *scanner, int offset, const char *fmt,...)
 {
+	const char *src = scanner->src;
 	char		msg[512];
 	va_list		args;
 	int			line = 1;
@@ -208,10 +214,14 @@ TqlSyntaxError(const char *src, int offset, const char *fmt,...)
 	vsnprintf(msg, sizeof(msg), fmt, args);
 	va_end(args);
 
+	if (scanner->errcode == ERRCODE_SYNTAX_ERROR)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("TraceQL syntax error at line %d, column %d: %s",
+						line, col, msg)));
 	ereport(ERROR,
-			(errcode(ERRCODE_SYNTAX_ERROR),
-			 errmsg("TraceQL syntax error at line %d, column %d: %s",
-					line, col, msg)));
+			(errcode(scanner->errcode),
+			 errmsg("invalid TraceQL tag name \"%s\": %s", src, msg)));
 	pg_unreachable();
 }
 
@@ -249,6 +259,23 @@ TqlErrorAt(const char *src, int offset, int sqlerrcode, const char *fmt,...)
 	pg_unreachable();
 }
 
+/*
+ * TqlClipLength
+ *		Largest length <= maxlen that does not cut a UTF-8 character of s,
+ *		for quoting input text in messages.
+ */
+int
+TqlClipLength(const char *s, int maxlen)
+{
+	int			len = strnlen(s, maxlen);
+
+	if (len < maxlen)
+		return len;
+	while (len > 0 && ((unsigned char) s[len] & 0xC0) == 0x80)
+		len--;
+	return len;
+}
+
 const char *
 TqlKeywordText(TqlKeyword kw)
 {
@@ -278,33 +305,57 @@ TqlScannerInit(TqlScanner *scanner, const char *src)
 	scanner->src = src;
 	scanner->len = strlen(src);
 	scanner->pos = 0;
+	scanner->errcode = ERRCODE_SYNTAX_ERROR;
 }
 
 /*
  * TqlParseDuration
  *		Parse "len" bytes of "s" as a duration; false if it is not one.
  *
- * A duration is one or more number+unit pairs.  Units ns us/µs ms s m h
- * allow fractions (Go's time.ParseDuration); d w y (Prometheus) take whole
- * numbers.  The result must fit in int64 nanoseconds.
+ * A duration is one or more number+unit pairs, accepted if either of the
+ * two parsers Tempo tries accepts it: Prometheus (units y w d h m s ms,
+ * whole numbers, each unit at most once and in that order) or Go's
+ * time.ParseDuration (units h m s ms us/µs ns, fractions, any order).  The
+ * result must fit in int64 nanoseconds.
  */
 bool
 TqlParseDuration(const char *s, int len, int64 *result)
 {
+	/* units, longest spelling first; rank orders the Prometheus units */
+	static const struct
+	{
+		const char *name;
+		int64		ns;
+		int			prom_rank;	/* 0: not a Prometheus unit */
+		bool		go;			/* a Go unit */
+	}			units[] = {
+		{"ns", INT64CONST(1), 0, true},
+		{"us", INT64CONST(1000), 0, true},
+		{"\xc2\xb5s", INT64CONST(1000), 0, true},
+		{"ms", INT64CONST(1000000), 1, true},
+		{"s", INT64CONST(1000000000), 2, true},
+		{"m", INT64CONST(60000000000), 3, true},
+		{"h", INT64CONST(3600000000000), 4, true},
+		{"d", INT64CONST(86400000000000), 5, false},
+		{"w", INT64CONST(604800000000000), 6, false},
+		{"y", INT64CONST(31536000000000000), 7, false},
+	};
 	int			pos = 0;
 	int64		total = 0;
+	bool		prom_ok = true;
+	bool		go_ok = true;
+	int			last_rank = 100;
 
 	if (len <= 0)
 		return false;
 	while (pos < len)
 	{
 		int64		whole = 0;
-		int64		unit;
 		double		frac = 0.0;
 		double		scale = 1.0;
 		bool		have_digits = false;
-		bool		have_frac = false;
 		int64		part;
+		int			u;
 
 		while (pos < len && is_digit(s[pos]))
 		{
@@ -316,8 +367,8 @@ TqlParseDuration(const char *s, int len, int64 *result)
 		}
 		if (pos < len && s[pos] == '.')
 		{
+			prom_ok = false;	/* Prometheus takes whole numbers only */
 			pos++;
-			have_frac = true;
 			while (pos < len && is_digit(s[pos]))
 			{
 				scale /= 10.0;
@@ -329,51 +380,32 @@ TqlParseDuration(const char *s, int len, int64 *result)
 		if (!have_digits || pos >= len)
 			return false;
 
-		if (pos + 1 < len && s[pos + 1] == 's' && strchr("num", s[pos]))
+		for (u = 0; u < lengthof(units); u++)
 		{
-			unit = s[pos] == 'n' ? INT64CONST(1) :
-				s[pos] == 'u' ? INT64CONST(1000) : INT64CONST(1000000);
-			pos += 2;
-		}
-		else if (pos + 2 < len && (unsigned char) s[pos] == 0xC2 &&
-				 (unsigned char) s[pos + 1] == 0xB5 && s[pos + 2] == 's')
-		{
-			unit = INT64CONST(1000);
-			pos += 3;
-		}
-		else
-		{
-			switch (s[pos])
-			{
-				case 's':
-					unit = INT64CONST(1000000000);
-					break;
-				case 'm':
-					unit = INT64CONST(60000000000);
-					break;
-				case 'h':
-					unit = INT64CONST(3600000000000);
-					break;
-				case 'd':
-				case 'w':
-				case 'y':
-					if (have_frac)
-						return false;
-					unit = INT64CONST(86400000000000) *
-						(s[pos] == 'd' ? 1 : s[pos] == 'w' ? 7 : 365);
-					break;
-				default:
-					return false;
-			}
-			pos++;
-		}
+			int			ulen = strlen(units[u].name);
 
-		if (whole > PG_INT64_MAX / unit)
+			if (pos + ulen <= len && strncmp(s + pos, units[u].name, ulen) == 0)
+			{
+				pos += ulen;
+				break;
+			}
+		}
+		if (u == lengthof(units))
 			return false;
-		part = whole * unit;
+		if (units[u].prom_rank == 0 || units[u].prom_rank >= last_rank)
+			prom_ok = false;
+		last_rank = units[u].prom_rank;
+		if (!units[u].go)
+			go_ok = false;
+		if (!prom_ok && !go_ok)
+			return false;
+
+		if (whole > PG_INT64_MAX / units[u].ns)
+			return false;
+		part = whole * units[u].ns;
 		if (frac > 0.0)
 		{
-			double		extra = frac * (double) unit;
+			double		extra = frac * (double) units[u].ns;
 
 			if ((double) part + extra >= 9.2e18)
 				return false;
@@ -403,39 +435,6 @@ scan_number(TqlScanner *scanner, TqlToken *tok)
 	int			p = start;
 	bool		is_float = false;
 
-	if (src[p] == '0' && (src[p + 1] == 'x' || src[p + 1] == 'X'))
-	{
-		uint64		v = 0;
-		int			ndigits = 0;
-
-		p += 2;
-		for (;; p++)
-		{
-			int			d;
-
-			if (is_digit(src[p]))
-				d = src[p] - '0';
-			else if (src[p] >= 'a' && src[p] <= 'f')
-				d = src[p] - 'a' + 10;
-			else if (src[p] >= 'A' && src[p] <= 'F')
-				d = src[p] - 'A' + 10;
-			else
-				break;
-			if (v > (PG_UINT64_MAX >> 4))
-				TqlSyntaxError(src, start, "integer out of range");
-			v = (v << 4) | d;
-			ndigits++;
-		}
-		if (ndigits == 0)
-			TqlSyntaxError(src, start, "malformed hexadecimal literal");
-		if (v > (uint64) PG_INT64_MAX)
-			TqlSyntaxError(src, start, "integer out of range");
-		tok->type = TT_INT;
-		tok->ival = (int64) v;
-		scanner->pos = p;
-		return;
-	}
-
 	while (is_digit(src[p]))
 		p++;
 	if (src[p] == '.')
@@ -455,8 +454,9 @@ scan_number(TqlScanner *scanner, TqlToken *tok)
 		while (src[q] != '\0' && is_duration_char(&src[q]))
 			q++;
 		if (!TqlParseDuration(src + start, q - start, &ns))
-			TqlSyntaxError(src, start, "invalid duration \"%.*s\"",
-						   q - start, src + start);
+			TqlSyntaxError(scanner, start, "invalid duration \"%.*s\"",
+						   TqlClipLength(src + start, Min(q - start, 40)),
+						   src + start);
 		tok->type = TT_DURATION;
 		tok->ival = ns;
 		scanner->pos = q;
@@ -470,8 +470,9 @@ scan_number(TqlScanner *scanner, TqlToken *tok)
 		while (src[q] != '\0' && is_duration_char(&src[q]))
 			q++;
 		if (!TqlParseDuration(src + start, q - start, &ns))
-			TqlSyntaxError(src, start, "invalid duration \"%.*s\"",
-						   q - start, src + start);
+			TqlSyntaxError(scanner, start, "invalid duration \"%.*s\"",
+						   TqlClipLength(src + start, Min(q - start, 40)),
+						   src + start);
 		tok->type = TT_DURATION;
 		tok->ival = ns;
 		scanner->pos = q;
@@ -497,7 +498,7 @@ scan_number(TqlScanner *scanner, TqlToken *tok)
 		errno = 0;
 		v = strtod(text, &endp);
 		if (*endp != '\0' || isinf(v) || isnan(v))
-			TqlSyntaxError(src, start, "float out of range");
+			TqlSyntaxError(scanner, start, "float out of range");
 		tok->type = TT_FLOAT;
 		tok->fval = v;
 		pfree(text);
@@ -510,7 +511,7 @@ scan_number(TqlScanner *scanner, TqlToken *tok)
 		for (i = start; i < p; i++)
 		{
 			if (v > (PG_INT64_MAX - (src[i] - '0')) / 10)
-				TqlSyntaxError(src, start, "integer out of range");
+				TqlSyntaxError(scanner, start, "integer out of range");
 			v = v * 10 + (src[i] - '0');
 		}
 		tok->type = TT_INT;
@@ -573,7 +574,7 @@ scan_string(TqlScanner *scanner, TqlToken *tok)
 		char		c = src[p];
 
 		if (c == '\0')
-			TqlSyntaxError(src, start, "unterminated string literal");
+			TqlSyntaxError(scanner, start, "unterminated string literal");
 		if (c == quote)
 		{
 			p++;
@@ -587,7 +588,7 @@ scan_string(TqlScanner *scanner, TqlToken *tok)
 			continue;
 		}
 		if (c == '\n')
-			TqlSyntaxError(src, p, "newline in string literal");
+			TqlSyntaxError(scanner, p, "newline in string literal");
 		if (c != '\\')
 		{
 			appendStringInfoChar(&buf, c);
@@ -638,7 +639,7 @@ scan_string(TqlScanner *scanner, TqlToken *tok)
 					int			h2 = h1 < 0 ? -1 : hex_value(src[p + 3]);
 
 					if (h1 < 0 || h2 < 0)
-						TqlSyntaxError(src, p, "invalid escape sequence in string literal");
+						TqlSyntaxError(scanner, p, "invalid escape sequence in string literal");
 					appendStringInfoChar(&buf, (char) (h1 * 16 + h2));
 					p += 4;
 					break;
@@ -658,11 +659,11 @@ scan_string(TqlScanner *scanner, TqlToken *tok)
 					for (i = 1; i <= 3; i++)
 					{
 						if (src[p + i] < '0' || src[p + i] > '7')
-							TqlSyntaxError(src, p, "invalid escape sequence in string literal");
+							TqlSyntaxError(scanner, p, "invalid escape sequence in string literal");
 						v = v * 8 + (src[p + i] - '0');
 					}
 					if (v > 255)
-						TqlSyntaxError(src, p, "invalid escape sequence in string literal");
+						TqlSyntaxError(scanner, p, "invalid escape sequence in string literal");
 					appendStringInfoChar(&buf, (char) v);
 					p += 4;
 					break;
@@ -679,24 +680,24 @@ scan_string(TqlScanner *scanner, TqlToken *tok)
 						int			h = hex_value(src[p + 2 + i]);
 
 						if (h < 0)
-							TqlSyntaxError(src, p, "invalid escape sequence in string literal");
+							TqlSyntaxError(scanner, p, "invalid escape sequence in string literal");
 						cp = (cp << 4) | h;
 					}
 					if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-						TqlSyntaxError(src, p, "invalid Unicode code point in string literal");
+						TqlSyntaxError(scanner, p, "invalid Unicode code point in string literal");
 					append_utf8(&buf, cp);
 					p += 2 + n;
 					break;
 				}
 			default:
-				TqlSyntaxError(src, p, "invalid escape sequence in string literal");
+				TqlSyntaxError(scanner, p, "invalid escape sequence in string literal");
 		}
 	}
 
 	if (strlen(buf.data) != (size_t) buf.len)
-		TqlSyntaxError(src, start, "string literal contains a null character");
+		TqlSyntaxError(scanner, start, "string literal contains a null character");
 	if (!TqlValidEncoding(buf.data, buf.len))
-		TqlSyntaxError(src, start, "string literal is not valid in the server encoding");
+		TqlSyntaxError(scanner, start, "string literal is not valid in the server encoding");
 	tok->type = TT_STRING;
 	tok->str = buf.data;
 	scanner->pos = p;
@@ -711,7 +712,7 @@ scan_attribute_name(TqlScanner *scanner, TqlToken *tok)
 	StringInfoData buf;
 
 	if (is_name_terminator(src[p]))
-		TqlSyntaxError(src, p, "expecting attribute name");
+		TqlSyntaxError(scanner, p, "expecting attribute name");
 
 	initStringInfo(&buf);
 	while (!is_name_terminator(src[p]))
@@ -724,7 +725,7 @@ scan_attribute_name(TqlScanner *scanner, TqlToken *tok)
 			for (;;)
 			{
 				if (src[p] == '\0')
-					TqlSyntaxError(src, qstart, "unterminated quoted attribute name");
+					TqlSyntaxError(scanner, qstart, "unterminated quoted attribute name");
 				if (src[p] == '"')
 				{
 					p++;
@@ -733,7 +734,7 @@ scan_attribute_name(TqlScanner *scanner, TqlToken *tok)
 				if (src[p] == '\\')
 				{
 					if (src[p + 1] != '"' && src[p + 1] != '\\')
-						TqlSyntaxError(src, p, "invalid escape sequence in attribute name");
+						TqlSyntaxError(scanner, p, "invalid escape sequence in attribute name");
 					appendStringInfoChar(&buf, src[p + 1]);
 					p += 2;
 					continue;
@@ -747,7 +748,7 @@ scan_attribute_name(TqlScanner *scanner, TqlToken *tok)
 		p++;
 	}
 	if (buf.len == 0)
-		TqlSyntaxError(src, scanner->pos, "empty attribute name");
+		TqlSyntaxError(scanner, scanner->pos, "empty attribute name");
 	tok->type = TT_ATTRIBUTE;
 	tok->str = buf.data;
 	scanner->pos = p;
@@ -770,8 +771,26 @@ TqlNextToken(TqlScanner *scanner, TqlToken *tok)
 	int			i;
 
 	memset(tok, 0, sizeof(TqlToken));
-	while (is_space(src[scanner->pos]))
-		scanner->pos++;
+	for (;;)
+	{
+		if (is_space(src[scanner->pos]))
+			scanner->pos++;
+		else if (src[scanner->pos] == '/' && src[scanner->pos + 1] == '/')
+		{
+			while (src[scanner->pos] != '\0' && src[scanner->pos] != '\n')
+				scanner->pos++;
+		}
+		else if (src[scanner->pos] == '/' && src[scanner->pos + 1] == '*')
+		{
+			const char *end = strstr(src + scanner->pos + 2, "*/");
+
+			if (end == NULL)
+				TqlSyntaxError(scanner, scanner->pos, "comment not terminated");
+			scanner->pos = (end - src) + 2;
+		}
+		else
+			break;
+	}
 	tok->start = scanner->pos;
 
 	if (src[scanner->pos] == '\0')
@@ -881,8 +900,8 @@ TqlNextToken(TqlScanner *scanner, TqlToken *tok)
 			unsigned char c = (unsigned char) src[scanner->pos];
 
 			if (c >= 0x20 && c < 0x7F)
-				TqlSyntaxError(src, scanner->pos, "unexpected character \"%c\"", c);
-			TqlSyntaxError(src, scanner->pos, "unexpected character 0x%02x", c);
+				TqlSyntaxError(scanner, scanner->pos, "unexpected character \"%c\"", c);
+			TqlSyntaxError(scanner, scanner->pos, "unexpected character 0x%02x", c);
 		}
 	}
 	tok->end = scanner->pos;

@@ -8,7 +8,8 @@
  * 0A000, 54000, 54001); anything else, a crash, a sanitizer report or a
  * leak is a finding.  An accepted query is also printed, explained, parsed
  * and analyzed again: the second print must equal the first (the
- * normalized form is a fixed point).
+ * normalized form is a fixed point).  The input is also tried as a tag
+ * name (TqlParseTag), which must succeed and read back or raise 22023.
  *
  * Copyright (c) 2026, the tempo authors
  *
@@ -58,6 +59,20 @@ sqlstate_text(int code)
 	}
 	buf[5] = '\0';
 	return buf;
+}
+
+static void
+parse_tag(void *arg)
+{
+	TqlExpr    *e = TqlParseTag((const char *) arg);
+	char	   *printed = TqlExprToString(e);
+
+	/* a valid tag prints as a valid tag of the same meaning */
+	if (strcmp(TqlExprToString(TqlParseTag(printed)), printed) != 0)
+	{
+		fprintf(stderr, "tag does not read back: \"%s\"\n", printed);
+		abort();
+	}
 }
 
 static bool
@@ -110,6 +125,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		}
 	}
+	code = TqlShimTry(parse_tag, text);
+	if (code != 0 && code != ERRCODE_INVALID_PARAMETER_VALUE &&
+		code != ERRCODE_STATEMENT_TOO_COMPLEX)
+	{
+		fprintf(stderr, "unexpected SQLSTATE %s for tag \"%s\"\n",
+				sqlstate_text(code), text);
+		abort();
+	}
+
 	TqlShimResetArena();
 	free(text);
 	return 0;
