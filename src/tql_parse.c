@@ -70,8 +70,7 @@ typedef enum ElemKind
 	EK_SCALAR_FILTER,			/* scalar cmp scalar */
 	EK_SCALAR_PIPE,				/* (pipeline | aggregate), arithmetic */
 	EK_SCALAR_PIPE_FILTER,		/* scalar pipeline cmp (pipeline | literal) */
-	EK_LITERAL,					/* non-numeric literal */
-	EK_STAGE					/* by(), coalesce(), select() */
+	EK_LITERAL					/* non-numeric literal */
 } ElemKind;
 
 typedef struct Elem
@@ -87,8 +86,7 @@ static const char *const elem_kind_names[] = {
 	"a scalar filter",
 	"a scalar pipeline",
 	"a scalar pipeline filter",
-	"a literal",
-	"a pipeline stage"
+	"a literal"
 };
 
 static TqlNode *parse_pipeline(TqlParser *p, bool in_parens, Elem *result);
@@ -1146,7 +1144,6 @@ parse_pipeline(TqlParser *p, bool in_parens, Elem *result)
 					TqlAppendStage(pipeline, elem.node);
 					break;
 				case EK_LITERAL:
-				case EK_STAGE:
 					TqlSyntaxError(&p->scanner, elem.node->location,
 								   "unexpected literal, expecting a spanset filter or a scalar filter");
 					break;

@@ -277,6 +277,7 @@ TqlValidEncoding(const char *s, int len)
 	while (p < end)
 	{
 		int			n;
+		int			i;
 
 		if (*p < 0x80)
 			n = 1;
@@ -290,7 +291,7 @@ TqlValidEncoding(const char *s, int len)
 			return false;
 		if (end - p < n)
 			return false;
-		for (int i = 1; i < n; i++)
+		for (i = 1; i < n; i++)
 			if ((p[i] & 0xC0) != 0x80)
 				return false;
 		p += n;
