@@ -44,5 +44,14 @@ fi
 
 seconds=${FUZZ_SECONDS:-30}
 cd "$bin"
+status=0
 ./tql_fuzz -max_total_time="$seconds" -max_len=1024 -timeout=5 -rss_limit_mb=2048 \
-	-dict=../traceql.dict -print_final_stats=1 "$@" corpus 2>&1 | tail -n 25
+	-dict=../traceql.dict -print_final_stats=1 "$@" corpus > fuzz.log 2>&1 || status=$?
+if [ $status -ne 0 ]; then
+	# the harness's own diagnosis, the sanitizer summary and the input
+	grep -a -E '^(normalized form|unexpected SQLSTATE|tag does)|SUMMARY|^Base64|Test unit written' fuzz.log || true
+	echo "fuzz: FAILED (full log: $bin/fuzz.log)"
+	exit $status
+fi
+grep -a -E '^(Done|stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb))' fuzz.log
+echo "fuzz: ok"

@@ -179,7 +179,9 @@ SELECT q, tql_norm(q) AS once, tql_norm(tql_norm(q)) AS twice FROM (VALUES
 	('{ .s = "\x01\u00e9\\\"" }'),
 	('({ .a } | count() > 1 | { .b }) >> ({ .c } && { .d })'),
 	('{ .d = -1h30m } | sum(duration * 2) < 1m30.5s'),
-	('{ } | quantile_over_time(duration, 0, 1) by (name) | topk(1) with(x=-1, y=nil)')
+	('{ } | quantile_over_time(duration, 0, 1) by (name) | topk(1) with(x=-1, y=nil)'),
+	-- found by the fuzzer: a vertical tab inside a quoted attribute name
+	(E'{} | by(.fie"a\013\001#"ld)')
 ) v(q)
 WHERE tql_norm(q) <> tql_norm(tql_norm(q));
 

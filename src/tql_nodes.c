@@ -490,7 +490,7 @@ name_needs_quotes(TqlScope scope, const char *name)
 	for (c = name; *c; c++)
 	{
 		if (*c == '"' || *c == ' ' || *c == '\t' || *c == '\n' || *c == '\r' ||
-			strchr("{}()=~!<>&|^,", *c) != NULL)
+			*c == '\v' || *c == '\f' || strchr("{}()=~!<>&|^,", *c) != NULL)
 			return true;
 	}
 	return false;
