@@ -35,6 +35,7 @@ extern void TqlAnalyze(TqlQuery *query);
 extern TqlQuery *TqlCompile(const char *query);
 extern bool TqlExprReferencesSpan(const TqlExpr *expr);
 extern bool TqlQueryNeedsFullTraces(const TqlQuery *query);
+extern char *TqlAnchorRegex(const char *pattern, int *flags, const char **error);
 
 /* in tql_nodes.c */
 extern char *TqlToString(const TqlQuery *query);

@@ -365,15 +365,21 @@ type_error(AnalyzeContext *cx, const TqlExpr *e, const char *fmt, TqlType t1, Tq
 }
 
 /*
- * Anchor a Go RE2 pattern for PostgreSQL's engine; see the file header.
+ * TqlAnchorRegex
+ *		Turn a Go RE2 pattern into the fully anchored pattern and pg_regcomp
+ *		flags that give Tempo's semantics (see the file header).  Returns
+ *		NULL and sets *error for the leading inline flags and director
+ *		prefixes PostgreSQL would otherwise read differently.  The executor
+ *		uses this for patterns only known at run time.
  */
-static char *
-anchor_regex(AnalyzeContext *cx, const TqlExpr *e, const char *pattern, int *flags)
+char *
+TqlAnchorRegex(const char *pattern, int *flags, const char **error)
 {
 	StringInfoData buf;
 	const char *p = pattern;
 
 	*flags = REG_ADVANCED | REG_NLSTOP;
+	*error = NULL;
 	if (p[0] == '(' && p[1] == '?')
 	{
 		const char *q = p + 2;
@@ -381,9 +387,10 @@ anchor_regex(AnalyzeContext *cx, const TqlExpr *e, const char *pattern, int *fla
 		while ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z'))
 		{
 			if (*q != 'i' && *q != 's')
-				TqlErrorAt(cx->src, e->right->location, ERRCODE_INVALID_PARAMETER_VALUE,
-						   "invalid regular expression: flag \"%c\" is not supported, only \"i\" and \"s\" are",
-						   *q);
+			{
+				*error = "only the inline flags \"i\" and \"s\" are supported";
+				return NULL;
+			}
 			q++;
 		}
 		if (*q == ')' && q > p + 2)
@@ -400,9 +407,11 @@ anchor_regex(AnalyzeContext *cx, const TqlExpr *e, const char *pattern, int *fla
 			p = q + 1;
 		}
 	}
-	if (*p == '*' && p[1] == '*' && p[2] == '*')
-		TqlErrorAt(cx->src, e->right->location, ERRCODE_INVALID_PARAMETER_VALUE,
-				   "invalid regular expression: director prefix \"***\" is not allowed");
+	if (p[0] == '*' && p[1] == '*' && p[2] == '*')
+	{
+		*error = "director prefix \"***\" is not allowed";
+		return NULL;
+	}
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "^(?:%s)$", p);
@@ -454,7 +463,12 @@ analyze_comparison(AnalyzeContext *cx, TqlExpr *e)
 			type_error(cx, e, "operator \"%s\" cannot be applied to %s and %s", lt, rt);
 		if (is_static(e->right))
 		{
-			e->regex = anchor_regex(cx, e, e->right->value.v.s, &e->regex_flags);
+			const char *error;
+
+			e->regex = TqlAnchorRegex(e->right->value.v.s, &e->regex_flags, &error);
+			if (e->regex == NULL)
+				TqlErrorAt(cx->src, e->right->location, ERRCODE_INVALID_PARAMETER_VALUE,
+						   "invalid regular expression: %s", error);
 			TqlCheckRegex(cx->src, e->right->location, e->regex, e->regex_flags);
 		}
 		e->type = TQL_TYPE_BOOL;

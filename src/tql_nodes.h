@@ -222,7 +222,10 @@ typedef struct TqlExpr
 	struct TqlExpr *right;		/* BINARY rhs */
 	char	   *regex;			/* RE/NRE with static rhs: the anchored
 								 * pattern handed to the regex engine */
-	int			regex_flags;	/* and its pg_regcomp flags (REG_*) */
+	int			regex_flags;	/* and its pg_regcomp flags (REG_*); the
+								 * executor compiles with
+								 * RE_compile_and_cache(regex, regex_flags,
+								 * C_COLLATION_OID), as tql_regex.c checks */
 } TqlExpr;
 
 typedef enum TqlNodeKind

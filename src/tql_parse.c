@@ -1079,10 +1079,8 @@ parse_pipeline(TqlParser *p, bool in_parens, Elem *result)
 			p->query->metrics = parse_metrics(p);
 			if (p->tok.type == TT_PIPE)
 			{
+				/* topk/bottomk; after compare() the analyzer rejects it */
 				advance(p);
-				if (p->query->metrics->func == TQL_MF_COMPARE &&
-					!is_keyword(p, KW_TOPK) && !is_keyword(p, KW_BOTTOMK))
-					unexpected(p, NULL);
 				p->query->second_stage = parse_second_stage(p);
 			}
 			break;
