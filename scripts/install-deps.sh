@@ -11,7 +11,7 @@ PKGS=(
 	libevent-dev libnghttp2-dev zlib1g-dev
 	libipc-run-perl
 	clang libclang-rt-14-dev
-	prometheus
+	prometheus curl perl
 )
 
 missing=()

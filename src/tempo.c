@@ -26,6 +26,8 @@
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 
+#include "col.h"
+#include "col_customscan.h"
 #include "tempo.h"
 
 PG_MODULE_MAGIC;
@@ -234,4 +236,8 @@ _PG_init(void)
 							   check_positive_interval, NULL, NULL);
 
 	MarkGUCPrefixReserved("tempo");
+
+	ColInit();
+	ColCustomScanInit();
+	ColAggScanInit();
 }
