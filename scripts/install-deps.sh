@@ -10,6 +10,7 @@ PKGS=(
 	libprotobuf-c-dev protobuf-c-compiler
 	libevent-dev libnghttp2-dev zlib1g-dev
 	libipc-run-perl
+	clang libclang-rt-14-dev
 	prometheus curl perl
 )
 

@@ -1,0 +1,11 @@
+# TraceQL front end: scanner, parser, analyzer, printing, explain.
+# The scanner and parser are hand-written (see src/tql_parse.c for why),
+# so there are no generated files here.
+OBJS += \
+	src/tql_analyze.o \
+	src/tql_explain.o \
+	src/tql_funcs.o \
+	src/tql_nodes.o \
+	src/tql_parse.o \
+	src/tql_regex.o \
+	src/tql_scan.o
