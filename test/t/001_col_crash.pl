@@ -46,7 +46,7 @@ $bg->query_safe(q{
 
 $node->kill9;
 eval { $bg->quit; };
-$node->start;
+start_after_crash($node);
 
 is($node->safe_psql('postgres',
 	q{SELECT count(*), sum(id), count(DISTINCT payload), sum((attrs->>'k')::int) FROM c}),
@@ -64,7 +64,7 @@ is($node->safe_psql('postgres', q{SELECT count(*) FROM c WHERE grp = 11}),
 $node->safe_psql('postgres',
 	q{INSERT INTO c SELECT i, 12, 'late', NULL, now() FROM generate_series(1, 20000) i});
 $node->kill9;
-$node->start;
+start_after_crash($node);
 is($node->safe_psql('postgres', q{SELECT count(*) FROM c WHERE grp IN (11, 12)}),
 	'21000', 'rows committed just before the second crash survive');
 
