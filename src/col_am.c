@@ -74,6 +74,7 @@ typedef struct ColScanDescData
 	int			row;
 	bool		temp_snapshot;
 	MemoryContext scan_cxt;		/* where scan_begin was called */
+	Bitmapset  *attrs;			/* columns to decode, NULL = all */
 
 	/* ANALYZE */
 	MemoryContext acxt;			/* per-scan */
@@ -144,6 +145,9 @@ col_scan_begin(Relation rel, Snapshot snapshot, int nkeys, ScanKey key,
 		scan->g_loaded = -1;
 		return (TableScanDesc) scan;
 	}
+	/* Parallel Seq Scan: the columns col_project.c found it needs */
+	if (pscan != NULL)
+		scan->attrs = bms_copy(ColParallelScanAttrs(RelationGetRelid(rel)));
 	/* the read state is created by the first getnextslot, see there */
 	return (TableScanDesc) scan;
 }
@@ -157,6 +161,18 @@ analyze_cleanup(ColScanDesc scan)
 	if (scan->asnap)
 		UnregisterSnapshot(scan->asnap);
 	scan->asnap = NULL;
+}
+
+/* Decode only these columns (before the first row is fetched). */
+void
+ColScanSetAttrs(TableScanDesc sscan, Bitmapset *attrs)
+{
+	ColScanDesc scan = (ColScanDesc) sscan;
+	MemoryContext old = MemoryContextSwitchTo(scan->scan_cxt);
+
+	Assert(scan->rs == NULL);
+	scan->attrs = bms_copy(attrs);
+	MemoryContextSwitchTo(old);
 }
 
 static void
@@ -201,12 +217,12 @@ col_scan_getnextslot(TableScanDesc sscan, ScanDirection direction,
 	{
 		/* decode with the slot's descriptor: rewrites read old rows */
 		MemoryContext old = MemoryContextSwitchTo(scan->scan_cxt);
-		Bitmapset  *attrs = bms_add_range(NULL, 1, Max(natts, 1));
+		Bitmapset  *attrs = scan->attrs ? scan->attrs :
+		bms_add_range(NULL, 1, Max(natts, 1));
 
 		scan->rs = ColBeginReadDesc(sscan->rs_rd, slot->tts_tupleDescriptor,
 									sscan->rs_snapshot, attrs, NULL, 0,
 									sscan->rs_parallel);
-		bms_free(attrs);
 		MemoryContextSwitchTo(old);
 	}
 	while (scan->batch == NULL || scan->row >= scan->batch->nrows)
@@ -1018,6 +1034,7 @@ void
 ColInit(void)
 {
 	ColWriterInit();
+	ColProjectInit();
 	prev_object_access_hook = object_access_hook;
 	object_access_hook = col_object_access;
 	prev_get_relation_info_hook = get_relation_info_hook;

@@ -293,6 +293,13 @@ extern List *ColPendingBuffers(Relation rel);
 extern void ColReleaseBuffer(ColWriteBuf *buf);
 extern void ColWriterInit(void);
 
+/* in col_project.c */
+extern Bitmapset *ColParallelScanAttrs(Oid relid);
+extern void ColProjectInit(void);
+
+/* in col_am.c */
+extern void ColScanSetAttrs(TableScanDesc scan, Bitmapset *attrs);
+
 /* in col_reader.c */
 extern ColReadState *ColBeginReadDesc(Relation rel, TupleDesc tupdesc,
 									  Snapshot snapshot, Bitmapset *attrs,
