@@ -299,6 +299,7 @@ extern void ColProjectInit(void);
 
 /* in col_am.c */
 extern void ColScanSetAttrs(TableScanDesc scan, Bitmapset *attrs);
+extern void ColScanSetPreds(TableScanDesc scan, ColPredicate *preds, int npreds);
 
 /* in col_reader.c */
 extern ColReadState *ColBeginReadDesc(Relation rel, TupleDesc tupdesc,

@@ -30,6 +30,7 @@
  */
 #include "postgres.h"
 
+#include "access/stratnum.h"
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "executor/executor.h"
@@ -38,7 +39,10 @@
 #include "nodes/nodeFuncs.h"
 #include "nodes/plannodes.h"
 #include "storage/proc.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/typcache.h"
 #include "utils/rel.h"
 
 #include "col_internal.h"
@@ -235,6 +239,90 @@ ColParallelScanAttrs(Oid relid)
 	return NULL;
 }
 
+/*
+ * Turn the scan's "column op constant" quals (btree operators of the
+ * column type) into reader predicates, used only to skip chunk groups;
+ * the executor still evaluates every qual.
+ */
+static ColPredicate *
+quals_to_preds(List *qual, Index scanrelid, TupleDesc tupdesc, int *npreds)
+{
+	ColPredicate *preds = palloc(sizeof(ColPredicate) * Max(list_length(qual), 1));
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, qual)
+	{
+		OpExpr	   *op = lfirst(lc);
+		Node	   *l,
+				   *r;
+		Var		   *var;
+		Const	   *cst;
+		bool		commuted = false;
+		Oid			opno;
+		Oid			typid;
+		TypeCacheEntry *tc;
+		int			strategy;
+
+		if (!IsA(op, OpExpr) || list_length(op->args) != 2)
+			continue;
+		l = linitial(op->args);
+		r = lsecond(op->args);
+		if (IsA(l, Var) && IsA(r, Const))
+		{
+			var = (Var *) l;
+			cst = (Const *) r;
+		}
+		else if (IsA(r, Var) && IsA(l, Const))
+		{
+			var = (Var *) r;
+			cst = (Const *) l;
+			commuted = true;
+		}
+		else
+			continue;
+		if (var->varno != scanrelid || var->varlevelsup != 0 ||
+			var->varattno < 1 || var->varattno > tupdesc->natts || cst->constisnull)
+			continue;
+		typid = TupleDescAttr(tupdesc, var->varattno - 1)->atttypid;
+		if (var->vartype != typid || cst->consttype != typid)
+			continue;
+		opno = commuted ? get_commutator(op->opno) : op->opno;
+		if (!OidIsValid(opno))
+			continue;
+		tc = lookup_type_cache(typid, TYPECACHE_BTREE_OPFAMILY);
+		if (!OidIsValid(tc->btree_opf))
+			continue;
+		strategy = get_op_opfamily_strategy(opno, tc->btree_opf);
+		switch (strategy)
+		{
+			case BTLessStrategyNumber:
+				preds[n].op = COL_OP_LT;
+				break;
+			case BTLessEqualStrategyNumber:
+				preds[n].op = COL_OP_LE;
+				break;
+			case BTEqualStrategyNumber:
+				preds[n].op = COL_OP_EQ;
+				break;
+			case BTGreaterEqualStrategyNumber:
+				preds[n].op = COL_OP_GE;
+				break;
+			case BTGreaterStrategyNumber:
+				preds[n].op = COL_OP_GT;
+				break;
+			default:
+				continue;
+		}
+		preds[n].attno = var->varattno;
+		preds[n].value = datumCopy(cst->constvalue, cst->constbyval, cst->constlen);
+		preds[n].collation = op->inputcollid;
+		n++;
+	}
+	*npreds = n;
+	return preds;
+}
+
 static void
 project_seqscan(SeqScanState *ss, Bitmapset *needed, bool needall, EState *estate)
 {
@@ -261,6 +349,14 @@ project_seqscan(SeqScanState *ss, Bitmapset *needed, bool needall, EState *estat
 	old = MemoryContextSwitchTo(estate->es_query_cxt);
 	ss->ss.ss_currentScanDesc = table_beginscan(rel, estate->es_snapshot, 0, NULL);
 	ColScanSetAttrs(ss->ss.ss_currentScanDesc, vc.attrs);
+	{
+		int			npreds;
+		ColPredicate *preds = quals_to_preds(plan->qual, ((Scan *) plan)->scanrelid,
+											 RelationGetDescr(rel), &npreds);
+
+		if (npreds > 0)
+			ColScanSetPreds(ss->ss.ss_currentScanDesc, preds, npreds);
+	}
 	MemoryContextSwitchTo(old);
 }
 
