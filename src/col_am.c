@@ -149,9 +149,6 @@ col_scan_begin(Relation rel, Snapshot snapshot, int nkeys, ScanKey key,
 		scan->g_loaded = -1;
 		return (TableScanDesc) scan;
 	}
-	/* Parallel Seq Scan: the columns col_project.c found it needs */
-	if (pscan != NULL)
-		scan->attrs = bms_copy(ColParallelScanAttrs(RelationGetRelid(rel)));
 	/* the read state is created by the first getnextslot, see there */
 	return (TableScanDesc) scan;
 }
@@ -232,8 +229,12 @@ col_scan_getnextslot(TableScanDesc sscan, ScanDirection direction,
 	{
 		/* decode with the slot's descriptor: rewrites read old rows */
 		MemoryContext old = MemoryContextSwitchTo(scan->scan_cxt);
-		Bitmapset  *attrs = scan->attrs ? scan->attrs :
-		bms_add_range(NULL, 1, Max(natts, 1));
+		Bitmapset  *attrs;
+
+		/* Parallel Seq Scan: what col_project.c found it needs */
+		if (sscan->rs_parallel != NULL && scan->attrs == NULL)
+			(void) ColSlotScanHint(slot, &scan->attrs, &scan->preds, &scan->npreds);
+		attrs = scan->attrs ? scan->attrs : bms_add_range(NULL, 1, Max(natts, 1));
 
 		scan->rs = ColBeginReadDesc(sscan->rs_rd, slot->tts_tupleDescriptor,
 									sscan->rs_snapshot, attrs,

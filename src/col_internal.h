@@ -28,6 +28,7 @@
 
 #include "access/relscan.h"
 #include "access/tupdesc.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "port/atomics.h"
@@ -294,7 +295,8 @@ extern void ColReleaseBuffer(ColWriteBuf *buf);
 extern void ColWriterInit(void);
 
 /* in col_project.c */
-extern Bitmapset *ColParallelScanAttrs(Oid relid);
+extern bool ColSlotScanHint(TupleTableSlot *slot, Bitmapset **attrs,
+							ColPredicate **preds, int *npreds);
 extern void ColProjectInit(void);
 
 /* in col_am.c */

@@ -13,13 +13,17 @@
  * columnar table then needs only the table columns behind the outputs
  * used plus those in its own qual; a whole-row reference means all.
  *
+ * Simple quals ("column op constant" with a btree operator of the column
+ * type) become reader predicates, which only skip chunk groups: the
+ * executor still checks every row.
+ *
  * A serial Seq Scan gets its scan descriptor created right away with that
- * column set (SeqNext only creates one when there is none).  A parallel
- * Seq Scan's descriptor is created later by the executor, so the column
- * set is recorded per relation for the rest of the transaction (as a
- * union, so it is always a superset of what any such scan needs) and
- * picked up by scans that come with a parallel scan descriptor; only
- * Parallel Seq Scan nodes create those for tables without indexes.
+ * column set and predicates (SeqNext only creates one when there is
+ * none).  A parallel Seq Scan's descriptor is created later, by the
+ * executor, in the leader and in each worker (each worker runs
+ * ExecutorStart, so this hook, on its own copy of the plan); so they are
+ * recorded under the node's scan tuple slot, which the scan receives on
+ * its first getnextslot, and forgotten when the query's memory goes.
  *
  * Copyright (c) 2026, the tempo authors
  *
@@ -49,15 +53,21 @@
 
 static ExecutorStart_hook_type prev_executor_start = NULL;
 
-/* relid -> union of attrs of parallel scans (TopTransactionContext) */
-typedef struct ParallelHint
+/*
+ * Parallel Seq Scans: their scan descriptors are created after
+ * ExecutorStart, so what a scan needs is recorded under its scan tuple
+ * slot (which identifies the node) until the query's memory goes away.
+ */
+typedef struct SlotHint
 {
-	Oid			relid;
+	TupleTableSlot *slot;
+	MemoryContext owner;		/* the query's es_query_cxt */
 	Bitmapset  *attrs;
-} ParallelHint;
+	ColPredicate *preds;
+	int			npreds;
+} SlotHint;
 
-static List *parallel_hints = NIL;
-static LocalTransactionId hints_lxid = InvalidLocalTransactionId;
+static List *slot_hints = NIL;	/* cells in TopMemoryContext */
 
 typedef struct VarCollect
 {
@@ -189,54 +199,71 @@ child_needs(Plan *plan, Bitmapset *needed, bool needall, int varno, bool *all)
 }
 
 static void
-record_parallel_hint(Oid relid, Bitmapset *attrs)
+forget_hints(void *arg)
 {
-	MemoryContext old;
+	MemoryContext owner = (MemoryContext) arg;
 	ListCell   *lc;
 
-	if (hints_lxid != MyProc->lxid)
+	foreach(lc, slot_hints)
 	{
-		parallel_hints = NIL;	/* previous transaction's memory is gone */
-		hints_lxid = MyProc->lxid;
-	}
-	old = MemoryContextSwitchTo(TopTransactionContext);
-	foreach(lc, parallel_hints)
-	{
-		ParallelHint *h = lfirst(lc);
+		SlotHint   *h = lfirst(lc);
 
-		if (h->relid == relid)
-		{
-			h->attrs = bms_union(h->attrs, attrs);
-			MemoryContextSwitchTo(old);
-			return;
-		}
+		if (h->owner == owner)
+			slot_hints = foreach_delete_current(slot_hints, lc);
 	}
-	{
-		ParallelHint *h = palloc(sizeof(ParallelHint));
+}
 
-		h->relid = relid;
-		h->attrs = bms_copy(attrs);
-		parallel_hints = lappend(parallel_hints, h);
+static void
+record_slot_hint(TupleTableSlot *slot, EState *estate, Bitmapset *attrs,
+				 ColPredicate *preds, int npreds)
+{
+	SlotHint   *h = MemoryContextAlloc(estate->es_query_cxt, sizeof(SlotHint));
+	MemoryContext old;
+	ListCell   *lc;
+	bool		have_cb = false;
+
+	h->slot = slot;
+	h->owner = estate->es_query_cxt;
+	h->attrs = attrs;
+	h->preds = preds;
+	h->npreds = npreds;
+	foreach(lc, slot_hints)
+		if (((SlotHint *) lfirst(lc))->owner == h->owner)
+			have_cb = true;
+	if (!have_cb)
+	{
+		MemoryContextCallback *cb = MemoryContextAlloc(estate->es_query_cxt,
+													   sizeof(MemoryContextCallback));
+
+		cb->func = forget_hints;
+		cb->arg = estate->es_query_cxt;
+		MemoryContextRegisterResetCallback(estate->es_query_cxt, cb);
 	}
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	slot_hints = lappend(slot_hints, h);
 	MemoryContextSwitchTo(old);
 }
 
-/* Columns for a parallel scan of relid, or NULL for all. */
-Bitmapset *
-ColParallelScanAttrs(Oid relid)
+/* What the Parallel Seq Scan reading into this slot needs; false if unknown. */
+bool
+ColSlotScanHint(TupleTableSlot *slot, Bitmapset **attrs, ColPredicate **preds,
+				int *npreds)
 {
 	ListCell   *lc;
 
-	if (hints_lxid != MyProc->lxid)
-		return NULL;
-	foreach(lc, parallel_hints)
+	foreach(lc, slot_hints)
 	{
-		ParallelHint *h = lfirst(lc);
+		SlotHint   *h = lfirst(lc);
 
-		if (h->relid == relid)
-			return h->attrs;
+		if (h->slot == slot)
+		{
+			*attrs = h->attrs;
+			*preds = h->preds;
+			*npreds = h->npreds;
+			return true;
+		}
 	}
-	return NULL;
+	return false;
 }
 
 /*
@@ -339,23 +366,24 @@ project_seqscan(SeqScanState *ss, Bitmapset *needed, bool needall, EState *estat
 		vc.attrs = bms_add_range(vc.attrs, 1, Max(RelationGetDescr(rel)->natts, 1));
 	/* member 0 (never a column) makes "no columns" a non-empty set */
 	vc.attrs = bms_add_member(vc.attrs, 0);
-	if (plan->parallel_aware)
-	{
-		record_parallel_hint(RelationGetRelid(rel), vc.attrs);
-		return;
-	}
 	if (ss->ss.ss_currentScanDesc != NULL)
 		return;
 	old = MemoryContextSwitchTo(estate->es_query_cxt);
-	ss->ss.ss_currentScanDesc = table_beginscan(rel, estate->es_snapshot, 0, NULL);
-	ColScanSetAttrs(ss->ss.ss_currentScanDesc, vc.attrs);
 	{
 		int			npreds;
 		ColPredicate *preds = quals_to_preds(plan->qual, ((Scan *) plan)->scanrelid,
 											 RelationGetDescr(rel), &npreds);
+		Bitmapset  *attrs = bms_copy(vc.attrs);
 
-		if (npreds > 0)
-			ColScanSetPreds(ss->ss.ss_currentScanDesc, preds, npreds);
+		if (plan->parallel_aware)
+			record_slot_hint(ss->ss.ss_ScanTupleSlot, estate, attrs, preds, npreds);
+		else
+		{
+			ss->ss.ss_currentScanDesc = table_beginscan(rel, estate->es_snapshot, 0, NULL);
+			ColScanSetAttrs(ss->ss.ss_currentScanDesc, attrs);
+			if (npreds > 0)
+				ColScanSetPreds(ss->ss.ss_currentScanDesc, preds, npreds);
+		}
 	}
 	MemoryContextSwitchTo(old);
 }
