@@ -17,6 +17,13 @@ SELECT * FROM tempo.col_scan_stats('sk', 'svc', '=', 'nope');
 SELECT * FROM tempo.col_scan_stats('sk', 'tid', '=', md5('4242'));
 SELECT stripes_skipped + chunk_groups_skipped > 0 AS skipped
   FROM tempo.col_scan_stats('sk', 'tid', '=', md5('no such trace'));
+-- bloom filter on high-cardinality text
+CREATE TABLE sk2 (s text, v varchar) USING tempo_columnar;
+INSERT INTO sk2 SELECT md5(i::text), 'v' || i FROM generate_series(1, 50000) i;
+SELECT * FROM tempo.col_scan_stats('sk2', 's', '=', md5('777'));
+SELECT * FROM tempo.col_scan_stats('sk2', 'v', '=', 'v40000');
+SELECT count(*) FROM sk2 WHERE s = md5('777');
+SELECT count(*) FROM sk2 WHERE v = 'v40000';
 -- skipping never changes results
 SELECT count(*) FROM sk WHERE tid OPERATOR(tempo.=) md5('4242')::tempo.trace_id;
 SELECT count(*) FROM sk WHERE svc = 'svc-3';

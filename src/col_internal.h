@@ -254,6 +254,7 @@ extern uint32 ColCrc(const char *data, uint64 len);
 extern void ColCorrupt(const char *what) pg_attribute_noreturn();
 extern uint64 ColHashTraceId(const void *p);
 extern uint32 ColHashText(Datum value);
+extern uint64 ColHashText64(Datum value);
 extern bool ColBloomMayContain(const uint8 *bloom, uint32 nbytes, uint64 hash);
 extern Size ColCompressBound(Size len);
 extern Size ColCompress(const char *src, Size len, char *dst, Size cap);
