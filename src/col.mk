@@ -6,6 +6,7 @@ OBJS += \
 	src/col_footer.o \
 	src/col_jsonb.o \
 	src/col_meta.o \
+	src/col_project.o \
 	src/col_reader.o \
 	src/col_sql.o \
 	src/col_storage.o \

@@ -74,6 +74,11 @@ typedef struct ColScanDescData
 	int			row;
 	bool		temp_snapshot;
 	MemoryContext scan_cxt;		/* where scan_begin was called */
+	Bitmapset  *attrs;			/* columns to decode, NULL = all */
+	ColPredicate *preds;		/* for skipping only */
+	int			npreds;
+	int		   *proj;			/* columns present in the current batch */
+	int			nproj;
 
 	/* ANALYZE */
 	MemoryContext acxt;			/* per-scan */
@@ -159,6 +164,29 @@ analyze_cleanup(ColScanDesc scan)
 	scan->asnap = NULL;
 }
 
+/* Decode only these columns (before the first row is fetched). */
+void
+ColScanSetAttrs(TableScanDesc sscan, Bitmapset *attrs)
+{
+	ColScanDesc scan = (ColScanDesc) sscan;
+	MemoryContext old = MemoryContextSwitchTo(scan->scan_cxt);
+
+	Assert(scan->rs == NULL);
+	scan->attrs = bms_copy(attrs);
+	MemoryContextSwitchTo(old);
+}
+
+/* Skip chunk groups that cannot satisfy these (executor-checked) quals. */
+void
+ColScanSetPreds(TableScanDesc sscan, ColPredicate *preds, int npreds)
+{
+	ColScanDesc scan = (ColScanDesc) sscan;
+
+	Assert(scan->rs == NULL);
+	scan->preds = preds;
+	scan->npreds = npreds;
+}
+
 static void
 col_scan_end(TableScanDesc sscan)
 {
@@ -201,12 +229,17 @@ col_scan_getnextslot(TableScanDesc sscan, ScanDirection direction,
 	{
 		/* decode with the slot's descriptor: rewrites read old rows */
 		MemoryContext old = MemoryContextSwitchTo(scan->scan_cxt);
-		Bitmapset  *attrs = bms_add_range(NULL, 1, Max(natts, 1));
+		Bitmapset  *attrs;
+
+		/* Parallel Seq Scan: what col_project.c found it needs */
+		if (sscan->rs_parallel != NULL && scan->attrs == NULL)
+			(void) ColSlotScanHint(slot, &scan->attrs, &scan->preds, &scan->npreds);
+		attrs = scan->attrs ? scan->attrs : bms_add_range(NULL, 1, Max(natts, 1));
 
 		scan->rs = ColBeginReadDesc(sscan->rs_rd, slot->tts_tupleDescriptor,
-									sscan->rs_snapshot, attrs, NULL, 0,
+									sscan->rs_snapshot, attrs,
+									scan->preds, scan->npreds,
 									sscan->rs_parallel);
-		bms_free(attrs);
 		MemoryContextSwitchTo(old);
 	}
 	while (scan->batch == NULL || scan->row >= scan->batch->nrows)
@@ -221,20 +254,30 @@ col_scan_getnextslot(TableScanDesc sscan, ScanDirection direction,
 	}
 	b = scan->batch;
 	ExecClearTuple(slot);
-	for (a = 0; a < natts; a++)
+	if (scan->row == 0)
 	{
-		ColVector  *v = a < b->natts ? b->cols[a] : NULL;
+		/* new batch: list its columns, the others read as NULL */
+		if (scan->proj == NULL)
+			scan->proj = MemoryContextAlloc(scan->scan_cxt, sizeof(int) * Max(natts, 1));
+		scan->nproj = 0;
+		for (a = 0; a < natts; a++)
+		{
+			if (a < b->natts && b->cols[a] != NULL)
+				scan->proj[scan->nproj++] = a;
+			else
+			{
+				slot->tts_values[a] = (Datum) 0;
+				slot->tts_isnull[a] = true;
+			}
+		}
+	}
+	for (a = 0; a < scan->nproj; a++)
+	{
+		int			c = scan->proj[a];
+		ColVector  *v = b->cols[c];
 
-		if (v)
-		{
-			slot->tts_values[a] = v->values[scan->row];
-			slot->tts_isnull[a] = v->isnull[scan->row];
-		}
-		else
-		{
-			slot->tts_values[a] = (Datum) 0;
-			slot->tts_isnull[a] = true;
-		}
+		slot->tts_values[c] = v->values[scan->row];
+		slot->tts_isnull[c] = v->isnull[scan->row];
 	}
 	ExecStoreVirtualTuple(slot);
 	ColRownumToTid(b->first_rownum + scan->row, &slot->tts_tid);
@@ -1018,6 +1061,7 @@ void
 ColInit(void)
 {
 	ColWriterInit();
+	ColProjectInit();
 	prev_object_access_hook = object_access_hook;
 	object_access_hook = col_object_access;
 	prev_get_relation_info_hook = get_relation_info_hook;

@@ -278,6 +278,15 @@ ColHashTraceId(const void *p)
 	return hash_bytes_extended((const unsigned char *) p, TRACE_ID_LEN, 0x5EED);
 }
 
+uint64
+ColHashText64(Datum value)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(value);
+
+	return hash_bytes_extended((const unsigned char *) VARDATA_ANY(v),
+							   VARSIZE_ANY_EXHDR(v), 0x5EED);
+}
+
 uint32
 ColHashText(Datum value)
 {
@@ -777,6 +786,18 @@ encode_varlena(ColTypeInfo *ti, Datum *dense, int nn, ColBuf *b, ColEncodedChunk
 	colbuf_reserve(b, plain_size);
 	for (i = 0; i < nn; i++)
 		append_varlena(b, dense[i], align);
+
+	/* many distinct strings: a bloom filter serves equality lookups */
+	if (ti->text_like)
+	{
+		uint32		nbytes = TYPEALIGN(8, ((uint64) nn * COL_BLOOM_BITS_PER_VALUE + 7) / 8);
+
+		nbytes = Max(nbytes, 8);
+		out->bloom = palloc0(nbytes);
+		out->bloom_bytes = nbytes;
+		for (i = 0; i < nn; i++)
+			bloom_add(out->bloom, nbytes, ColHashText64(dense[i]));
+	}
 }
 
 /*

@@ -28,6 +28,7 @@
 
 #include "access/relscan.h"
 #include "access/tupdesc.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "port/atomics.h"
@@ -253,6 +254,7 @@ extern uint32 ColCrc(const char *data, uint64 len);
 extern void ColCorrupt(const char *what) pg_attribute_noreturn();
 extern uint64 ColHashTraceId(const void *p);
 extern uint32 ColHashText(Datum value);
+extern uint64 ColHashText64(Datum value);
 extern bool ColBloomMayContain(const uint8 *bloom, uint32 nbytes, uint64 hash);
 extern Size ColCompressBound(Size len);
 extern Size ColCompress(const char *src, Size len, char *dst, Size cap);
@@ -292,6 +294,15 @@ extern bool ColHasPending(Oid relid);
 extern List *ColPendingBuffers(Relation rel);
 extern void ColReleaseBuffer(ColWriteBuf *buf);
 extern void ColWriterInit(void);
+
+/* in col_project.c */
+extern bool ColSlotScanHint(TupleTableSlot *slot, Bitmapset **attrs,
+							ColPredicate **preds, int *npreds);
+extern void ColProjectInit(void);
+
+/* in col_am.c */
+extern void ColScanSetAttrs(TableScanDesc scan, Bitmapset *attrs);
+extern void ColScanSetPreds(TableScanDesc scan, ColPredicate *preds, int npreds);
 
 /* in col_reader.c */
 extern ColReadState *ColBeginReadDesc(Relation rel, TupleDesc tupdesc,

@@ -243,6 +243,13 @@ chunk_excludes(ColTypeInfo *ti, const ColChunkDesc *cd, uint32 nrows,
 		if (!found)
 			return true;
 	}
+	if (p->op == COL_OP_EQ && cd->bloom_bytes > 0 && ti->text_like &&
+		(!OidIsValid(p->collation) || get_collation_isdeterministic(p->collation)) &&
+		(!OidIsValid(ti->collation) || get_collation_isdeterministic(ti->collation)))
+	{
+		if (!ColBloomMayContain(cd->bloom, cd->bloom_bytes, ColHashText64(p->value)))
+			return true;
+	}
 	if (p->op == COL_OP_EQ && cd->bloom_bytes > 0 && ti->is_trace_id)
 	{
 		if (!ColBloomMayContain(cd->bloom, cd->bloom_bytes,
