@@ -675,9 +675,11 @@ col_upper_paths(PlannerInfo *root, UpperRelationKind stage,
 	cpath->path.parallel_workers = 0;
 	cpath->path.rows = groups;
 	cpath->path.pathkeys = NIL;
-	cpath->path.startup_cost = seq_page_cost * Max(input_rel->pages, 1) * 0.2 +
-		rows_in * cpu_operator_cost * 0.05 *
-		(1 + list_length(filters) + list_length(groupcols) + list_length(aggs));
+	/* vectorized: few pages (projection), little work per row; skipping */
+	cpath->path.startup_cost = ColSkipFraction(root, input_rel) *
+		(seq_page_cost * Max(input_rel->pages, 1) * 0.05 +
+		 rows_in * cpu_operator_cost * 0.05 *
+		 (1 + list_length(filters) + list_length(groupcols) + list_length(aggs)));
 	cpath->path.total_cost = cpath->path.startup_cost + groups * cpu_tuple_cost;
 	cpath->flags = 0;
 	cpath->custom_paths = NIL;

@@ -154,12 +154,43 @@ needed_fraction(RelOptInfo *rel, int natts)
 	return Max(0.05, Min(1.0, (double) n / natts));
 }
 
+/*
+ * Share of the table the skip structures are expected to leave to read:
+ * the selectivity of the quals that can be pushed down, but never less
+ * than one chunk group.  Without this, a point lookup that reads one chunk
+ * group looks as expensive as a full scan and gets a parallel plan whose
+ * worker start-up costs more than the whole lookup.
+ */
+double
+ColSkipFraction(PlannerInfo *root, RelOptInfo *rel)
+{
+	List	   *pushable = NIL;
+	ListCell   *lc;
+	double		sel;
+	double		floor_sel;
+
+	foreach(lc, rel->baserestrictinfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		if (ColPushdownEntry((Node *) ri->clause, rel->relid) != NIL)
+			pushable = lappend(pushable, ri);
+	}
+	if (pushable == NIL)
+		return 1.0;
+	sel = clauselist_selectivity(root, pushable, rel->relid, JOIN_INNER, NULL);
+	floor_sel = rel->tuples > COL_CHUNK_ROWS ? COL_CHUNK_ROWS / rel->tuples : 1.0;
+	list_free(pushable);
+	return Min(1.0, Max(sel, floor_sel));
+}
+
 static void
 col_cost_path(PlannerInfo *root, RelOptInfo *rel, Path *path,
 			  double fraction, int workers)
 {
-	double		pages = Max(rel->pages, 1) * fraction;
-	double		rows = Max(rel->tuples, 1);
+	double		skip = ColSkipFraction(root, rel);
+	double		pages = Max(rel->pages, 1) * fraction * skip;
+	double		rows = Max(rel->tuples, 1) * skip;
 	QualCost	qcost;
 	double		cpu_per_tuple;
 	double		cpu_run;

@@ -21,6 +21,9 @@ extern bool col_enable_vectorized_agg;
 /* in col_customscan.c */
 extern void ColCustomScanInit(void);
 extern List *ColPushdownEntry(Node *clause, Index relid);
+struct PlannerInfo;
+struct RelOptInfo;
+extern double ColSkipFraction(struct PlannerInfo *root, struct RelOptInfo *rel);
 
 /* in col_aggscan.c */
 extern void ColAggScanInit(void);
