@@ -40,5 +40,6 @@ extern bool tempo_preloaded;
 extern Interval *TempoParseIntervalSetting(const char *name, const char *value);
 
 /* Subsystem initialisation, called once from _PG_init, go below. */
+extern void UsageInit(void);	/* usage_shmem.c */
 
 #endif							/* TEMPO_H */
