@@ -158,8 +158,9 @@ histogramJsonb(const int64 *buckets, double sum)
 	for (b = 0; b < QUALITY_NUM_BUCKETS; b++)
 	{
 		cum += buckets[b];
+		/* the key is referenced, not copied, until the end */
 		snprintf(name, sizeof(name), "%d", QualityBucketBounds[b]);
-		pushInt(&ps, name, cum);
+		pushInt(&ps, pstrdup(name), cum);
 	}
 	cum += buckets[QUALITY_NUM_BUCKETS];
 	pushInt(&ps, "+Inf", cum);

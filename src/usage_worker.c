@@ -92,7 +92,7 @@ flushHistory(TimestampTz minute)
 {
 	UsageSnapshotEntry *deltas;
 	SPIPlanPtr	plan;
-	Oid			argtypes[5] = {TIMESTAMPTZOID, TEXTOID, JSONBOID, INT8OID, INT8OID};
+	Oid			argtypes[5] = {TIMESTAMPTZOID, TEXTOID, TEXTOID, INT8OID, INT8OID};
 	int			n;
 	int			i;
 
@@ -101,7 +101,7 @@ flushHistory(TimestampTz minute)
 		return 0;
 	plan = SPI_prepare("INSERT INTO tempo.usage_history "
 					   "(minute, tenant, labels, bytes_received, spans_received) "
-					   "VALUES ($1, $2, $3::text::jsonb, $4, $5)", 5, argtypes);
+					   "VALUES ($1, $2, $3::jsonb, $4, $5)", 5, argtypes);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare the usage history insert: %s",
 			 SPI_result_code_string(SPI_result));
