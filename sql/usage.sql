@@ -147,6 +147,31 @@ SELECT u.tenant, sum(u.bytes_received) AS series_bytes, q.bytes_received, q.ingr
  WHERE u.tenant IN ('one', 'two')
  GROUP BY u.tenant, q.bytes_received, q.ingress_bytes, q.spans_received ORDER BY 1;
 
+-- OTLP/JSON is charged by the size of the same request in protobuf:
+-- request 1 as JSON gives tenant one's series
+SELECT * FROM tempo.ingest(convert_to('{"resourceSpans": [
+  {"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "cart"}}]},
+   "scopeSpans": [{"scope": {"name": "s"}, "spans": [
+     {"traceId": "00000000000000000000000000000001", "spanId": "0000000000000001", "name": "a",
+      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000"},
+     {"traceId": "00000000000000000000000000000002", "spanId": "0000000000000002", "name": "a",
+      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000",
+      "attributes": [{"key": "service.name", "value": {"stringValue": "web"}}]},
+     {"traceId": "00000000000000000000000000000003", "spanId": "0000000000000003", "name": "a",
+      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000",
+      "attributes": [{"key": "service.name", "value": {"intValue": "5"}}]}]}]},
+  {"scopeSpans": [{"spans": [
+     {"traceId": "00000000000000000000000000000004", "spanId": "0000000000000004", "name": "a",
+      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000"},
+     {"traceId": "00000000000000000000000000000005", "spanId": "0000000000000005", "name": "a",
+      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000",
+      "attributes": [{"key": "service.name", "value": {"stringValue": ""}}]}]}]}]}', 'UTF8'),
+    'application/json', 'json');
+SELECT labels, bytes_received, spans_received FROM tempo.usage WHERE tenant = 'json'
+EXCEPT
+SELECT labels, bytes_received, spans_received FROM tempo.usage WHERE tenant = 'one';
+SELECT count(*) AS json_series, sum(bytes_received) AS json_bytes FROM tempo.usage WHERE tenant = 'json';
+
 -- ---------------------------------------------------------------------
 -- 2. scoped dimensions and labels
 -- ---------------------------------------------------------------------

@@ -289,7 +289,6 @@ UsageTrackRequest(const OtlpRequest *req, const char *tenant)
 	const UsageConfig *cfg = usage_config;
 	const char *resvals[USAGE_MAX_DIMENSIONS];
 	const char *values[USAGE_MAX_DIMENSIONS];
-	MemoryContext oldcxt;
 	int			valuecap;
 	size_t		r,
 				s,
@@ -325,7 +324,6 @@ UsageTrackRequest(const OtlpRequest *req, const char *tenant)
 	}
 
 	valuecap = valueCap(cfg);
-	oldcxt = MemoryContextSwitchTo(track_cxt);
 	for (r = 0; r < req->n_resource_spans; r++)
 	{
 		const OtlpResourceSpans *rs = req->resource_spans[r];
@@ -343,7 +341,10 @@ UsageTrackRequest(const OtlpRequest *req, const char *tenant)
 		if (nspans == 0)
 			continue;
 
-		/* sizes: spans, then the ScopeSpans and the batch around them */
+		/*
+		 * sizes: spans, then the ScopeSpans and the batch around them (in
+		 * the caller's per-request memory context)
+		 */
 		sizes = palloc(sizeof(size_t) * nspans);
 		batch_bytes = 0;
 		k = 0;
@@ -406,7 +407,6 @@ UsageTrackRequest(const OtlpRequest *req, const char *tenant)
 		}
 		pfree(sizes);
 	}
-	MemoryContextSwitchTo(oldcxt);
 
 	mergeLocal(tenant, cfg, valuecap);
 }
