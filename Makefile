@@ -60,3 +60,8 @@ test-regress:
 
 test-tap:
 	bash scripts/test-tap.sh
+
+# Benchmarks print figures; they are not part of make test.
+bench: all
+	make -C test/bench
+	bash test/bench/storage

@@ -10,7 +10,7 @@ PKGS=(
 	libprotobuf-c-dev protobuf-c-compiler
 	libevent-dev libnghttp2-dev zlib1g-dev
 	libipc-run-perl
-	prometheus
+	prometheus curl perl
 )
 
 missing=()

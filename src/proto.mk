@@ -12,7 +12,10 @@
 # below is an included makefile: GNU make brings included makefiles up to
 # date (running protoc-c) and restarts before it builds any target, so the
 # headers exist before the first compile, even with -j.  Objects known at
-# this point also get an explicit order-only prerequisite.
+# this point also get an explicit order-only prerequisite.  It is a
+# "-include" so that goals such as "make deps" (which installs protoc-c)
+# still run where protoc-c is missing; a real build then fails on the
+# generated sources.
 
 # This file is included before PGXS defines its targets: keep "all" the
 # default goal rather than the first rule below.
@@ -42,7 +45,7 @@ $(OBJS) $(PROTO_OBJS): | $(PROTO_STAMP)
 OBJS += $(PROTO_OBJS)
 
 ifeq ($(filter clean distclean maintainer-clean,$(MAKECMDGOALS)),)
-include $(PROTO_STAMP)
+-include $(PROTO_STAMP)
 endif
 
 GENERATED += src/gen

@@ -26,6 +26,8 @@
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 
+#include "col.h"
+#include "col_customscan.h"
 #include "tempo.h"
 #include "usage.h"
 
@@ -236,5 +238,8 @@ _PG_init(void)
 
 	MarkGUCPrefixReserved("tempo");
 
+	ColInit();
+	ColCustomScanInit();
+	ColAggScanInit();
 	UsageInit();
 }

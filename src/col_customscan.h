@@ -1,0 +1,28 @@
+/*-------------------------------------------------------------------------
+ *
+ * col_customscan.h
+ *	  Custom scan nodes for tempo_columnar tables.
+ *
+ * Copyright (c) 2026, the tempo authors
+ *
+ * IDENTIFICATION
+ *	  src/col_customscan.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef COL_CUSTOMSCAN_H
+#define COL_CUSTOMSCAN_H
+
+#include "nodes/pg_list.h"
+
+extern bool col_enable_custom_scan;
+extern bool col_enable_vectorized_agg;
+
+/* in col_customscan.c */
+extern void ColCustomScanInit(void);
+extern List *ColPushdownEntry(Node *clause, Index relid);
+
+/* in col_aggscan.c */
+extern void ColAggScanInit(void);
+
+#endif							/* COL_CUSTOMSCAN_H */

@@ -1,0 +1,1157 @@
+/*-------------------------------------------------------------------------
+ *
+ * col_encode.c
+ *	  Column chunk encodings, compression, checksums and bloom filters of
+ *	  the tempo_columnar storage.
+ *
+ * A chunk is the values of one column in one chunk group.  Its raw form is
+ * an optional null bitmap (only when some value is NULL) followed by the
+ * non-NULL values in one of these encodings, chosen per chunk:
+ *
+ *	- integers (every pass-by-value type of width 1, 2, 4 or 8: int2/4/8,
+ *	  date, timestamp(tz), tempo.span_id, bool, float...): the smallest of
+ *	  frame-of-reference bit packing (value - min), delta bit packing
+ *	  (first value, then delta - min delta, which suits sorted and
+ *	  time-like data; subtracting the minimum makes zigzag coding of
+ *	  negative deltas unnecessary) and raw fixed width;
+ *	- other fixed-length types (tempo.trace_id, uuid, interval...): raw,
+ *	  one aligned slot per value;
+ *	- varlena types: a chunk dictionary with bit-packed codes when the
+ *	  values repeat enough to make it smaller, else plain values; values
+ *	  are stored as aligned 4-byte-header varlenas so that decoding hands
+ *	  out pointers into the decompressed buffer without copying;
+ *	- jsonb chunks whose values are all objects: shredded (col_jsonb.c).
+ *
+ * The raw form is then compressed with zstd (level 3, one context per
+ * backend) and kept raw when compression does not make it smaller.  Every
+ * stored chunk carries a CRC32C and every length is checked before it is
+ * used, so corrupt data raises ERRCODE_DATA_CORRUPTED instead of crashing.
+ * Multi-byte integers are stored in host (little-endian) order.
+ *
+ * Copyright (c) 2026, the tempo authors
+ *
+ * IDENTIFICATION
+ *	  src/col_encode.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#define ZSTD_STATIC_LINKING_ONLY
+#include <zstd.h>
+
+#include "access/tupmacs.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "port/pg_crc32c.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/typcache.h"
+
+#include "col_internal.h"
+#include "tempo_ids.h"
+
+#define COL_ZSTD_LEVEL 3
+
+static MemoryContext zstd_cxt = NULL;
+static ZSTD_CCtx *zstd_cctx = NULL;
+static ZSTD_DCtx *zstd_dctx = NULL;
+
+/* Growable, huge-capable byte buffer. */
+typedef struct ColBuf
+{
+	char	   *data;
+	Size		len;
+	Size		cap;
+} ColBuf;
+
+static void
+colbuf_init(ColBuf *b, Size cap)
+{
+	b->cap = Max(cap, 64);
+	b->data = MemoryContextAllocHuge(CurrentMemoryContext, b->cap);
+	b->len = 0;
+}
+
+static void
+colbuf_reserve(ColBuf *b, Size more)
+{
+	if (b->len + more > b->cap)
+	{
+		Size		ncap = b->cap * 2;
+
+		while (ncap < b->len + more)
+			ncap *= 2;
+		b->data = repalloc_huge(b->data, ncap);
+		b->cap = ncap;
+	}
+}
+
+static void
+colbuf_append(ColBuf *b, const void *p, Size n)
+{
+	colbuf_reserve(b, n);
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+/* Zero-pad to a multiple of align (a power of two). */
+static void
+colbuf_pad(ColBuf *b, Size align)
+{
+	Size		nl = TYPEALIGN(align, b->len);
+
+	colbuf_reserve(b, nl - b->len);
+	memset(b->data + b->len, 0, nl - b->len);
+	b->len = nl;
+}
+
+void
+ColCorrupt(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("tempo_columnar data is corrupt: %s", what)));
+}
+
+uint32
+ColCrc(const char *data, uint64 len)
+{
+	pg_crc32c	crc;
+
+	INIT_CRC32C(crc);
+	while (len > 0)
+	{
+		uint32		take = (uint32) Min(len, (uint64) 0x40000000);
+
+		COMP_CRC32C(crc, data, take);
+		data += take;
+		len -= take;
+	}
+	FIN_CRC32C(crc);
+	return crc;
+}
+
+/* ---------------- zstd with palloc'd memory ---------------- */
+
+static void *
+zstd_alloc(void *opaque, size_t size)
+{
+	return MemoryContextAllocExtended(zstd_cxt, size,
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+}
+
+static void
+zstd_free(void *opaque, void *address)
+{
+	if (address)
+		pfree(address);
+}
+
+static void
+zstd_setup(void)
+{
+	ZSTD_customMem mem = {zstd_alloc, zstd_free, NULL};
+
+	if (zstd_cxt == NULL)
+		zstd_cxt = AllocSetContextCreate(TopMemoryContext, "tempo zstd",
+										 ALLOCSET_DEFAULT_SIZES);
+	if (zstd_cctx == NULL)
+		zstd_cctx = ZSTD_createCCtx_advanced(mem);
+	if (zstd_dctx == NULL)
+		zstd_dctx = ZSTD_createDCtx_advanced(mem);
+	if (zstd_cctx == NULL || zstd_dctx == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Could not create a zstd context.")));
+}
+
+Size
+ColCompressBound(Size len)
+{
+	return ZSTD_compressBound(len);
+}
+
+/* Compress; returns the compressed size, or 0 when it is not smaller. */
+Size
+ColCompress(const char *src, Size len, char *dst, Size cap)
+{
+	size_t		r;
+
+	zstd_setup();
+	r = ZSTD_compressCCtx(zstd_cctx, dst, cap, src, len, COL_ZSTD_LEVEL);
+	if (ZSTD_isError(r) || r >= len)
+		return 0;
+	return r;
+}
+
+void
+ColDecompressInto(const char *src, Size len, char *dst, Size rawlen)
+{
+	size_t		r;
+
+	zstd_setup();
+	r = ZSTD_decompressDCtx(zstd_dctx, dst, rawlen, src, len);
+	if (ZSTD_isError(r) || r != rawlen)
+		ColCorrupt("a compressed chunk does not decompress to its recorded size");
+}
+
+/* ---------------- bit packing ---------------- */
+
+int
+ColBitWidth(uint64 v)
+{
+	int			w = 0;
+
+	while (v)
+	{
+		w++;
+		v >>= 1;
+	}
+	return w;
+}
+
+Size
+ColPackedBytes(int n, int width)
+{
+	return (Size) (((uint64) n * width + 63) / 64) * 8;
+}
+
+/* dst must be 8-byte aligned with ColPackedBytes(n, width) bytes. */
+void
+ColPackBits(const uint64 *v, int n, int width, char *dst)
+{
+	uint64	   *w = (uint64 *) dst;
+	uint64		bit = 0;
+	int			i;
+
+	if (width == 0)
+		return;
+	memset(dst, 0, ColPackedBytes(n, width));
+	for (i = 0; i < n; i++, bit += width)
+	{
+		uint64		idx = bit >> 6;
+		int			sh = bit & 63;
+
+		w[idx] |= v[i] << sh;
+		if (sh + width > 64)
+			w[idx + 1] |= v[i] >> (64 - sh);
+	}
+}
+
+void
+ColUnpackBits(const char *src, int n, int width, uint64 *dst)
+{
+	const uint64 *w = (const uint64 *) src;
+	uint64		mask = width == 64 ? ~UINT64CONST(0) : ((UINT64CONST(1) << width) - 1);
+	uint64		bit = 0;
+	int			i;
+
+	if (width == 0)
+	{
+		memset(dst, 0, sizeof(uint64) * n);
+		return;
+	}
+	for (i = 0; i < n; i++, bit += width)
+	{
+		uint64		idx = bit >> 6;
+		int			sh = bit & 63;
+		uint64		v = w[idx] >> sh;
+
+		if (sh + width > 64)
+			v |= w[idx + 1] << (64 - sh);
+		dst[i] = v & mask;
+	}
+}
+
+/* ---------------- hashing and bloom filters ---------------- */
+
+uint64
+ColHashTraceId(const void *p)
+{
+	return hash_bytes_extended((const unsigned char *) p, TRACE_ID_LEN, 0x5EED);
+}
+
+uint32
+ColHashText(Datum value)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(value);
+
+	return hash_bytes((const unsigned char *) VARDATA_ANY(v),
+					  VARSIZE_ANY_EXHDR(v));
+}
+
+static void
+bloom_add(uint8 *bloom, uint32 nbytes, uint64 h)
+{
+	uint64		nbits = (uint64) nbytes * 8;
+	uint64		h1 = h;
+	uint64		h2 = (h >> 32) | 1;
+	int			i;
+
+	for (i = 0; i < COL_BLOOM_PROBES; i++)
+	{
+		uint64		b = (h1 + i * h2) % nbits;
+
+		bloom[b >> 3] |= (uint8) (1 << (b & 7));
+	}
+}
+
+bool
+ColBloomMayContain(const uint8 *bloom, uint32 nbytes, uint64 h)
+{
+	uint64		nbits = (uint64) nbytes * 8;
+	uint64		h1 = h;
+	uint64		h2 = (h >> 32) | 1;
+	int			i;
+
+	if (nbytes == 0)
+		return true;
+	for (i = 0; i < COL_BLOOM_PROBES; i++)
+	{
+		uint64		b = (h1 + i * h2) % nbits;
+
+		if (!(bloom[b >> 3] & (1 << (b & 7))))
+			return false;
+	}
+	return true;
+}
+
+/* ---------------- type facts ---------------- */
+
+void
+ColTypeInfoInit(ColTypeInfo *ti, Form_pg_attribute att)
+{
+	Oid			base;
+	TypeCacheEntry *tc;
+
+	memset(ti, 0, sizeof(ColTypeInfo));
+	base = att->attisdropped ? InvalidOid : getBaseType(att->atttypid);
+	ti->typid = base;
+	ti->typlen = att->attlen;
+	ti->typbyval = att->attbyval;
+	ti->typalign = att->attalign;
+	ti->collation = att->attcollation;
+	if (att->attisdropped)
+		return;
+	switch (base)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case DATEOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+		case TIMEOID:
+			ti->signed_int = true;
+			break;
+		case JSONBOID:
+			ti->is_jsonb = true;
+			break;
+		case TEXTOID:
+		case VARCHAROID:
+			ti->text_like = true;
+			break;
+		default:
+			break;
+	}
+	if (ti->typbyval && ti->typlen == 8 && base == TempoSpanIdTypeOid())
+		ti->unsigned_int = true;
+	if (!ti->typbyval && ti->typlen == TRACE_ID_LEN && base == TempoTraceIdTypeOid())
+		ti->is_trace_id = true;
+	if (ti->is_jsonb)
+		return;					/* zone maps on jsonb are useless */
+	tc = lookup_type_cache(base, TYPECACHE_CMP_PROC_FINFO);
+	if (OidIsValid(tc->cmp_proc_finfo.fn_oid))
+	{
+		fmgr_info_copy(&ti->cmp, &tc->cmp_proc_finfo, CurrentMemoryContext);
+		ti->has_cmp = true;
+	}
+}
+
+static inline int64
+datum_to_int(Datum d, int typlen)
+{
+	switch (typlen)
+	{
+		case 1:
+			return (int64) (int8) DatumGetChar(d);
+		case 2:
+			return (int64) DatumGetInt16(d);
+		case 4:
+			return (int64) DatumGetInt32(d);
+		default:
+			return DatumGetInt64(d);
+	}
+}
+
+static inline Datum
+int_to_datum(int64 v, int typlen)
+{
+	switch (typlen)
+	{
+		case 1:
+			return CharGetDatum((char) v);
+		case 2:
+			return Int16GetDatum((int16) v);
+		case 4:
+			return Int32GetDatum((int32) v);
+		default:
+			return Int64GetDatum(v);
+	}
+}
+
+static inline int
+cmp_datum(ColTypeInfo *ti, Datum a, Datum b)
+{
+	return DatumGetInt32(FunctionCall2Coll(&ti->cmp, ti->collation, a, b));
+}
+
+/* Track min/max with the type's comparison function. */
+static void
+minmax_generic(ColTypeInfo *ti, Datum v, bool *have, Datum *min, Datum *max)
+{
+	if (!*have)
+	{
+		*min = *max = v;
+		*have = true;
+		return;
+	}
+	if (cmp_datum(ti, v, *min) < 0)
+		*min = v;
+	else if (cmp_datum(ti, v, *max) > 0)
+		*max = v;
+}
+
+/* ---------------- encoders ---------------- */
+
+static void
+encode_ints(ColTypeInfo *ti, Datum *dense, int nn, ColBuf *b, ColEncodedChunk *out)
+{
+	int64	   *v = palloc(sizeof(int64) * Max(nn, 1));
+	uint64	   *tmp;
+	int64		min,
+				max,
+				dmin = 0,
+				dmax = 0;
+	int			wfor,
+				wdelta;
+	Size		sfor,
+				sdelta,
+				sraw;
+	int			i;
+
+	for (i = 0; i < nn; i++)
+		v[i] = datum_to_int(dense[i], ti->typlen);
+	min = max = v[0];
+	for (i = 1; i < nn; i++)
+	{
+		int64		d = (int64) ((uint64) v[i] - (uint64) v[i - 1]);
+
+		if (v[i] < min)
+			min = v[i];
+		if (v[i] > max)
+			max = v[i];
+		if (i == 1 || d < dmin)
+			dmin = d;
+		if (i == 1 || d > dmax)
+			dmax = d;
+	}
+	wfor = ColBitWidth((uint64) max - (uint64) min);
+	wdelta = ColBitWidth((uint64) dmax - (uint64) dmin);
+	sfor = 16 + ColPackedBytes(nn, wfor);
+	sdelta = 24 + ColPackedBytes(nn - 1, wdelta);
+	sraw = (Size) nn * ti->typlen;
+
+	/* zone map */
+	if (ti->signed_int)
+	{
+		out->min = int_to_datum(min, ti->typlen);
+		out->max = int_to_datum(max, ti->typlen);
+		out->flags |= COL_CHUNK_HAS_MINMAX;
+	}
+	else if (ti->unsigned_int)
+	{
+		uint64		umin = (uint64) v[0],
+					umax = (uint64) v[0];
+
+		for (i = 1; i < nn; i++)
+		{
+			if ((uint64) v[i] < umin)
+				umin = (uint64) v[i];
+			if ((uint64) v[i] > umax)
+				umax = (uint64) v[i];
+		}
+		out->min = Int64GetDatum((int64) umin);
+		out->max = Int64GetDatum((int64) umax);
+		out->flags |= COL_CHUNK_HAS_MINMAX;
+	}
+	else if (ti->has_cmp)
+	{
+		bool		have = false;
+
+		for (i = 0; i < nn; i++)
+			minmax_generic(ti, dense[i], &have, &out->min, &out->max);
+		out->flags |= COL_CHUNK_HAS_MINMAX;
+	}
+
+	colbuf_pad(b, 8);
+	if (sraw <= sfor && sraw <= sdelta)
+	{
+		out->encoding = COL_ENC_FIXED_RAW;
+		colbuf_reserve(b, sraw);
+		for (i = 0; i < nn; i++)
+		{
+			switch (ti->typlen)
+			{
+				case 1:
+					*(int8 *) (b->data + b->len) = (int8) v[i];
+					break;
+				case 2:
+					*(int16 *) (b->data + b->len) = (int16) v[i];
+					break;
+				case 4:
+					*(int32 *) (b->data + b->len) = (int32) v[i];
+					break;
+				default:
+					memcpy(b->data + b->len, &v[i], 8);
+					break;
+			}
+			b->len += ti->typlen;
+		}
+	}
+	else if (sfor <= sdelta)
+	{
+		int64		hdr[2];
+
+		out->encoding = COL_ENC_INT_FOR;
+		hdr[0] = min;
+		hdr[1] = wfor;
+		colbuf_append(b, hdr, sizeof(hdr));
+		tmp = palloc(sizeof(uint64) * nn);
+		for (i = 0; i < nn; i++)
+			tmp[i] = (uint64) v[i] - (uint64) min;
+		colbuf_reserve(b, ColPackedBytes(nn, wfor));
+		ColPackBits(tmp, nn, wfor, b->data + b->len);
+		b->len += ColPackedBytes(nn, wfor);
+		pfree(tmp);
+	}
+	else
+	{
+		int64		hdr[3];
+
+		out->encoding = COL_ENC_INT_DELTA;
+		hdr[0] = v[0];
+		hdr[1] = dmin;
+		hdr[2] = wdelta;
+		colbuf_append(b, hdr, sizeof(hdr));
+		tmp = palloc(sizeof(uint64) * Max(nn - 1, 1));
+		for (i = 1; i < nn; i++)
+			tmp[i - 1] = ((uint64) v[i] - (uint64) v[i - 1]) - (uint64) dmin;
+		colbuf_reserve(b, ColPackedBytes(nn - 1, wdelta));
+		ColPackBits(tmp, nn - 1, wdelta, b->data + b->len);
+		b->len += ColPackedBytes(nn - 1, wdelta);
+		pfree(tmp);
+	}
+	pfree(v);
+}
+
+static inline Size
+value_align(ColTypeInfo *ti)
+{
+	if (ti->typalign == TYPALIGN_DOUBLE)
+		return 8;
+	return 4;
+}
+
+static void
+encode_fixed(ColTypeInfo *ti, Datum *dense, int nn, ColBuf *b, ColEncodedChunk *out)
+{
+	Size		stride = att_align_nominal(ti->typlen, ti->typalign);
+	int			i;
+
+	out->encoding = COL_ENC_FIXED_RAW;
+	colbuf_pad(b, 8);
+	colbuf_reserve(b, stride * nn);
+	for (i = 0; i < nn; i++)
+	{
+		memcpy(b->data + b->len, DatumGetPointer(dense[i]), ti->typlen);
+		if (stride > (Size) ti->typlen)
+			memset(b->data + b->len + ti->typlen, 0, stride - ti->typlen);
+		b->len += stride;
+	}
+	if (ti->is_trace_id)
+	{
+		uint32		nbytes = TYPEALIGN(8, ((uint64) nn * COL_BLOOM_BITS_PER_VALUE + 7) / 8);
+
+		nbytes = Max(nbytes, 8);
+		out->bloom = palloc0(nbytes);
+		out->bloom_bytes = nbytes;
+		for (i = 0; i < nn; i++)
+			bloom_add(out->bloom, nbytes, ColHashTraceId(DatumGetPointer(dense[i])));
+	}
+	else if (ti->has_cmp)
+	{
+		bool		have = false;
+
+		for (i = 0; i < nn; i++)
+			minmax_generic(ti, dense[i], &have, &out->min, &out->max);
+		if (ti->typlen <= COL_MAX_MINMAX_BYTES)
+			out->flags |= COL_CHUNK_HAS_MINMAX;
+	}
+}
+
+/* Append one varlena as an aligned 4-byte-header varlena. */
+static inline void
+append_varlena(ColBuf *b, Datum d, Size align)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+	Size		dlen = VARSIZE_ANY_EXHDR(v);
+	char	   *p;
+
+	colbuf_pad(b, align);
+	colbuf_reserve(b, dlen + VARHDRSZ);
+	p = b->data + b->len;
+	SET_VARSIZE(p, dlen + VARHDRSZ);
+	memcpy(p + VARHDRSZ, VARDATA_ANY(v), dlen);
+	b->len += dlen + VARHDRSZ;
+}
+
+static int
+uint32_cmp(const void *a, const void *b)
+{
+	uint32		x = *(const uint32 *) a;
+	uint32		y = *(const uint32 *) b;
+
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+typedef struct DictEntry
+{
+	uint32		hash;
+	uint32		len;
+	const char *data;
+	Datum		datum;
+} DictEntry;
+
+/*
+ * Try to build a dictionary; returns the number of entries, or -1 when
+ * there would be too many.  codes[] receives each value's code.
+ */
+static int
+build_dict(Datum *dense, int nn, DictEntry **entries_out, uint32 *codes)
+{
+	int			maxent = Min(COL_DICT_MAX_ENTRIES, Max(nn / 2, 1));
+	int			tsize = 16;
+	int32	   *table;
+	DictEntry  *ent;
+	int			nent = 0;
+	int			i;
+
+	while (tsize < maxent * 2)
+		tsize *= 2;
+	table = palloc(sizeof(int32) * tsize);
+	memset(table, 0xFF, sizeof(int32) * tsize);
+	ent = palloc(sizeof(DictEntry) * (maxent + 1));
+	for (i = 0; i < nn; i++)
+	{
+		struct varlena *v = (struct varlena *) DatumGetPointer(dense[i]);
+		const char *data = VARDATA_ANY(v);
+		uint32		len = VARSIZE_ANY_EXHDR(v);
+		uint32		h = hash_bytes((const unsigned char *) data, len);
+		uint32		slot = h & (tsize - 1);
+
+		for (;;)
+		{
+			int32		e = table[slot];
+
+			if (e < 0)
+			{
+				if (nent >= maxent)
+				{
+					pfree(table);
+					pfree(ent);
+					return -1;
+				}
+				ent[nent].hash = h;
+				ent[nent].len = len;
+				ent[nent].data = data;
+				ent[nent].datum = dense[i];
+				table[slot] = nent;
+				codes[i] = nent++;
+				break;
+			}
+			if (ent[e].hash == h && ent[e].len == len &&
+				memcmp(ent[e].data, data, len) == 0)
+			{
+				codes[i] = e;
+				break;
+			}
+			slot = (slot + 1) & (tsize - 1);
+		}
+	}
+	pfree(table);
+	*entries_out = ent;
+	return nent;
+}
+
+static void
+encode_varlena(ColTypeInfo *ti, Datum *dense, int nn, ColBuf *b, ColEncodedChunk *out)
+{
+	Size		align = value_align(ti);
+	uint32	   *codes = palloc(sizeof(uint32) * nn);
+	DictEntry  *ent = NULL;
+	int			ndict;
+	Size		plain_size = 0;
+	int			i;
+
+	for (i = 0; i < nn; i++)
+		plain_size += TYPEALIGN(align, VARSIZE_ANY_EXHDR(DatumGetPointer(dense[i])) + VARHDRSZ);
+
+	ndict = nn >= 8 ? build_dict(dense, nn, &ent, codes) : -1;
+	if (ndict > 0)
+	{
+		Size		dict_size = 16;
+		int			width = ColBitWidth((uint64) (ndict - 1));
+
+		for (i = 0; i < ndict; i++)
+			dict_size += TYPEALIGN(align, ent[i].len + VARHDRSZ);
+		dict_size += ColPackedBytes(nn, width);
+		if (dict_size < plain_size)
+		{
+			uint32		hdr[4];
+			uint64	   *tmp;
+
+			out->encoding = COL_ENC_VAR_DICT;
+			colbuf_pad(b, 8);
+			hdr[0] = ndict;
+			hdr[1] = width;
+			hdr[2] = hdr[3] = 0;
+			colbuf_append(b, hdr, sizeof(hdr));
+			tmp = palloc(sizeof(uint64) * nn);
+			for (i = 0; i < nn; i++)
+				tmp[i] = codes[i];
+			colbuf_reserve(b, ColPackedBytes(nn, width));
+			ColPackBits(tmp, nn, width, b->data + b->len);
+			b->len += ColPackedBytes(nn, width);
+			pfree(tmp);
+			colbuf_pad(b, 8);
+			for (i = 0; i < ndict; i++)
+				append_varlena(b, ent[i].datum, align);
+
+			/* zone map and value set over the dictionary only */
+			if (ti->has_cmp)
+			{
+				bool		have = false;
+
+				for (i = 0; i < ndict; i++)
+					minmax_generic(ti, ent[i].datum, &have, &out->min, &out->max);
+				if (VARSIZE_ANY(DatumGetPointer(out->min)) <= COL_MAX_MINMAX_BYTES &&
+					VARSIZE_ANY(DatumGetPointer(out->max)) <= COL_MAX_MINMAX_BYTES)
+					out->flags |= COL_CHUNK_HAS_MINMAX;
+			}
+			if (ti->text_like && ndict <= COL_DICTSET_MAX)
+			{
+				out->dictset = palloc(sizeof(uint32) * ndict);
+				for (i = 0; i < ndict; i++)
+					out->dictset[i] = ent[i].hash;
+				qsort(out->dictset, ndict, sizeof(uint32), uint32_cmp);
+				out->ndictset = ndict;
+			}
+			pfree(ent);
+			pfree(codes);
+			return;
+		}
+		pfree(ent);
+	}
+	pfree(codes);
+
+	out->encoding = COL_ENC_VAR_PLAIN;
+	colbuf_pad(b, 8);
+	colbuf_reserve(b, plain_size);
+	for (i = 0; i < nn; i++)
+		append_varlena(b, dense[i], align);
+}
+
+/*
+ * Encode n values (with NULL flags) of one column into a stored chunk.
+ * Allocates in the current memory context.
+ */
+void
+ColEncodeChunk(ColTypeInfo *ti, Datum *values, bool *isnull, int n,
+			   ColEncodedChunk *out)
+{
+	ColBuf		b;
+	Datum	   *dense;
+	int			nn = 0;
+	int			i;
+
+	memset(out, 0, sizeof(ColEncodedChunk));
+	for (i = 0; i < n; i++)
+		if (!isnull[i])
+			nn++;
+	out->nnulls = n - nn;
+	colbuf_init(&b, 1024);
+
+	if (nn < n)
+	{
+		Size		nb = (n + 7) / 8;
+
+		out->flags |= COL_CHUNK_HAS_NULLS;
+		colbuf_reserve(&b, nb);
+		memset(b.data, 0, nb);
+		for (i = 0; i < n; i++)
+			if (isnull[i])
+				b.data[i >> 3] |= (char) (1 << (i & 7));
+		b.len = nb;
+		dense = palloc(sizeof(Datum) * Max(nn, 1));
+		nn = 0;
+		for (i = 0; i < n; i++)
+			if (!isnull[i])
+				dense[nn++] = values[i];
+	}
+	else
+		dense = values;
+
+	if (nn == 0)
+		out->encoding = COL_ENC_NONE;
+	else if (ti->typbyval && (ti->typlen == 1 || ti->typlen == 2 ||
+							  ti->typlen == 4 || ti->typlen == 8))
+		encode_ints(ti, dense, nn, &b, out);
+	else if (ti->typlen > 0)
+		encode_fixed(ti, dense, nn, &b, out);
+	else if (ti->typlen == -1)
+	{
+		StringInfoData sb;
+
+		if (ti->is_jsonb)
+		{
+			initStringInfo(&sb);
+			if (ColJsonbShred(dense, nn, &sb))
+			{
+				/* sub-streams are compressed individually */
+				colbuf_pad(&b, 8);
+				colbuf_append(&b, sb.data, sb.len);
+				out->encoding = COL_ENC_JSONB_SHRED;
+				out->raw_len = b.len;
+				out->stored_len = b.len;
+				out->data = b.data;
+				out->compression = COL_COMP_NONE;
+				out->crc = ColCrc(b.data, b.len);
+				pfree(sb.data);
+				return;
+			}
+			pfree(sb.data);
+		}
+		encode_varlena(ti, dense, nn, &b, out);
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("tempo_columnar cannot store values of type %s",
+						format_type_be(ti->typid))));
+
+	out->raw_len = b.len;
+	out->data = b.data;
+	out->stored_len = b.len;
+	out->compression = COL_COMP_NONE;
+	if (b.len >= COL_MIN_COMPRESS_BYTES)
+	{
+		Size		cap = ColCompressBound(b.len);
+		char	   *dst = MemoryContextAllocHuge(CurrentMemoryContext, cap);
+		Size		clen = ColCompress(b.data, b.len, dst, cap);
+
+		if (clen > 0)
+		{
+			pfree(b.data);
+			out->data = dst;
+			out->stored_len = clen;
+			out->compression = COL_COMP_ZSTD;
+		}
+		else
+			pfree(dst);
+	}
+	out->crc = ColCrc(out->data, out->stored_len);
+	if (dense != values)
+		pfree(dense);
+}
+
+/* ---------------- decoders ---------------- */
+
+/* Raw (decompressed) bytes of a chunk whose CRC was verified. */
+char *
+ColDecompress(const ColChunkDesc *cd, const char *stored)
+{
+	char	   *raw;
+
+	if (cd->compression == COL_COMP_NONE)
+	{
+		if (cd->raw_len != cd->stored_len)
+			ColCorrupt("an uncompressed chunk has inconsistent lengths");
+		return (char *) stored;
+	}
+	if (cd->compression != COL_COMP_ZSTD)
+		ColCorrupt("unknown chunk compression");
+	if (cd->raw_len > MaxAllocHugeSize)
+		ColCorrupt("chunk raw length is too large");
+	raw = MemoryContextAllocHuge(CurrentMemoryContext, Max(cd->raw_len, 8));
+	ColDecompressInto(stored, cd->stored_len, raw, cd->raw_len);
+	return raw;
+}
+
+#define NEED(off, n, end) \
+	do { if ((uint64) (off) + (uint64) (n) > (uint64) (end)) \
+			ColCorrupt("a chunk is shorter than its encoding needs"); } while (0)
+
+static void
+decode_ints(ColTypeInfo *ti, uint8 enc, const char *raw, uint64 off, uint64 end,
+			int nn, Datum *out)
+{
+	int			i;
+
+	off = TYPEALIGN(8, off);
+	if (enc == COL_ENC_FIXED_RAW)
+	{
+		NEED(off, (uint64) nn * ti->typlen, end);
+		for (i = 0; i < nn; i++)
+		{
+			const char *p = raw + off + (uint64) i * ti->typlen;
+
+			switch (ti->typlen)
+			{
+				case 1:
+					out[i] = CharGetDatum(*p);
+					break;
+				case 2:
+					{
+						int16		x;
+
+						memcpy(&x, p, 2);
+						out[i] = Int16GetDatum(x);
+					}
+					break;
+				case 4:
+					{
+						int32		x;
+
+						memcpy(&x, p, 4);
+						out[i] = Int32GetDatum(x);
+					}
+					break;
+				default:
+					{
+						int64		x;
+
+						memcpy(&x, p, 8);
+						out[i] = Int64GetDatum(x);
+					}
+					break;
+			}
+		}
+	}
+	else if (enc == COL_ENC_INT_FOR)
+	{
+		int64		hdr[2];
+		uint64	   *tmp;
+
+		NEED(off, sizeof(hdr), end);
+		memcpy(hdr, raw + off, sizeof(hdr));
+		off += sizeof(hdr);
+		if (hdr[1] < 0 || hdr[1] > 64)
+			ColCorrupt("bad bit width");
+		NEED(off, ColPackedBytes(nn, (int) hdr[1]), end);
+		tmp = palloc(sizeof(uint64) * nn);
+		ColUnpackBits(raw + off, nn, (int) hdr[1], tmp);
+		for (i = 0; i < nn; i++)
+			out[i] = int_to_datum((int64) ((uint64) hdr[0] + tmp[i]), ti->typlen);
+		pfree(tmp);
+	}
+	else if (enc == COL_ENC_INT_DELTA)
+	{
+		int64		hdr[3];
+		uint64	   *tmp;
+		uint64		cur;
+
+		NEED(off, sizeof(hdr), end);
+		memcpy(hdr, raw + off, sizeof(hdr));
+		off += sizeof(hdr);
+		if (hdr[2] < 0 || hdr[2] > 64)
+			ColCorrupt("bad bit width");
+		NEED(off, ColPackedBytes(nn - 1, (int) hdr[2]), end);
+		tmp = palloc(sizeof(uint64) * Max(nn - 1, 1));
+		ColUnpackBits(raw + off, nn - 1, (int) hdr[2], tmp);
+		cur = (uint64) hdr[0];
+		out[0] = int_to_datum((int64) cur, ti->typlen);
+		for (i = 1; i < nn; i++)
+		{
+			cur += tmp[i - 1] + (uint64) hdr[1];
+			out[i] = int_to_datum((int64) cur, ti->typlen);
+		}
+		pfree(tmp);
+	}
+	else
+		ColCorrupt("unknown integer encoding");
+}
+
+static uint64
+decode_varlenas(ColTypeInfo *ti, const char *raw, uint64 off, uint64 end,
+				int n, Datum *out)
+{
+	Size		align = value_align(ti);
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		uint32		len;
+
+		off = TYPEALIGN(align, off);
+		NEED(off, VARHDRSZ, end);
+		len = VARSIZE(raw + off);
+		if (len < VARHDRSZ)
+			ColCorrupt("bad value length");
+		NEED(off, len, end);
+		out[i] = PointerGetDatum(raw + off);
+		off += len;
+	}
+	return off;
+}
+
+/*
+ * Decode a stored chunk (CRC already verified by the caller or here) of
+ * nrows rows into vec; allocates in the current memory context.
+ */
+void
+ColDecodeChunk(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
+			   int nrows, ColVector *vec, int64 *bytes_decoded)
+{
+	const char *raw;
+	uint64		off = 0;
+	uint64		end;
+	int			nn;
+	Datum	   *dense;
+	int			i;
+
+	if (ColCrc(stored, cd->stored_len) != cd->crc)
+		ColCorrupt("chunk checksum mismatch");
+	if (cd->nnulls > (uint32) nrows)
+		ColCorrupt("chunk has more NULLs than rows");
+	raw = ColDecompress(cd, stored);
+	end = cd->raw_len;
+	if (bytes_decoded)
+		*bytes_decoded += end;
+	nn = nrows - cd->nnulls;
+
+	vec->values = palloc(sizeof(Datum) * Max(nrows, 1));
+	vec->isnull = palloc(sizeof(bool) * Max(nrows, 1));
+	vec->hasnulls = cd->nnulls > 0;
+	vec->codes = NULL;
+	vec->ndict = 0;
+	vec->dict = NULL;
+
+	if (cd->flags & COL_CHUNK_HAS_NULLS)
+	{
+		int			cnt = 0;
+
+		NEED(0, (nrows + 7) / 8, end);
+		for (i = 0; i < nrows; i++)
+		{
+			vec->isnull[i] = (raw[i >> 3] >> (i & 7)) & 1;
+			cnt += vec->isnull[i];
+		}
+		if (cnt != (int) cd->nnulls)
+			ColCorrupt("null bitmap does not match the NULL count");
+		off = (nrows + 7) / 8;
+		dense = nn > 0 ? palloc(sizeof(Datum) * nn) : NULL;
+	}
+	else
+	{
+		if (cd->nnulls != 0)
+			ColCorrupt("chunk NULL count without a bitmap");
+		memset(vec->isnull, 0, sizeof(bool) * nrows);
+		dense = vec->values;
+	}
+
+	if (nn == 0)
+	{
+		if (cd->encoding != COL_ENC_NONE)
+			ColCorrupt("chunk without values has an encoding");
+	}
+	else if (ti->typbyval && (cd->encoding == COL_ENC_INT_FOR ||
+							  cd->encoding == COL_ENC_INT_DELTA ||
+							  cd->encoding == COL_ENC_FIXED_RAW))
+	{
+		if (!(ti->typlen == 1 || ti->typlen == 2 || ti->typlen == 4 || ti->typlen == 8))
+			ColCorrupt("integer encoding on a type of another width");
+		decode_ints(ti, cd->encoding, raw, off, end, nn, dense);
+	}
+	else if (ti->typlen > 0 && cd->encoding == COL_ENC_FIXED_RAW)
+	{
+		Size		stride = att_align_nominal(ti->typlen, ti->typalign);
+
+		off = TYPEALIGN(8, off);
+		NEED(off, stride * nn, end);
+		for (i = 0; i < nn; i++)
+			dense[i] = PointerGetDatum(raw + off + stride * i);
+	}
+	else if (ti->typlen == -1 && cd->encoding == COL_ENC_VAR_PLAIN)
+	{
+		off = TYPEALIGN(8, off);
+		decode_varlenas(ti, raw, off, end, nn, dense);
+	}
+	else if (ti->typlen == -1 && cd->encoding == COL_ENC_VAR_DICT)
+	{
+		uint32		hdr[4];
+		uint64	   *tmp;
+		Datum	   *dict;
+		int			j;
+
+		off = TYPEALIGN(8, off);
+		NEED(off, sizeof(hdr), end);
+		memcpy(hdr, raw + off, sizeof(hdr));
+		off += sizeof(hdr);
+		if (hdr[0] == 0 || hdr[0] > COL_DICT_MAX_ENTRIES || hdr[1] > 32)
+			ColCorrupt("bad dictionary header");
+		NEED(off, ColPackedBytes(nn, hdr[1]), end);
+		tmp = palloc(sizeof(uint64) * nn);
+		ColUnpackBits(raw + off, nn, hdr[1], tmp);
+		off = TYPEALIGN(8, off + ColPackedBytes(nn, hdr[1]));
+		dict = palloc(sizeof(Datum) * hdr[0]);
+		decode_varlenas(ti, raw, off, end, hdr[0], dict);
+		vec->codes = palloc(sizeof(int32) * nrows);
+		vec->dict = dict;
+		vec->ndict = hdr[0];
+		for (i = 0; i < nn; i++)
+		{
+			if (tmp[i] >= hdr[0])
+				ColCorrupt("dictionary code out of range");
+			dense[i] = dict[tmp[i]];
+		}
+		j = 0;
+		for (i = 0; i < nrows; i++)
+			vec->codes[i] = vec->isnull[i] ? -1 : (int32) tmp[j++];
+		pfree(tmp);
+	}
+	else if (ti->is_jsonb && cd->encoding == COL_ENC_JSONB_SHRED)
+	{
+		off = TYPEALIGN(8, off);
+		ColJsonbRebuild(raw + off, end - off, nn, dense);
+	}
+	else
+		ColCorrupt("chunk encoding does not fit the column type");
+
+	if (dense != vec->values)
+	{
+		int			j = 0;
+
+		for (i = 0; i < nrows; i++)
+			vec->values[i] = vec->isnull[i] ? (Datum) 0 : dense[j++];
+		if (dense)
+			pfree(dense);
+	}
+}

@@ -1,0 +1,275 @@
+/*-------------------------------------------------------------------------
+ *
+ * col_footer.c
+ *	  Serialization of the stripe footer: the chunk directory with each
+ *	  chunk's position, lengths, encoding, checksum and skip structures.
+ *
+ * Layout (host byte order):
+ *	  uint32 magic, version, natts, ngroups
+ *	  uint32 group_rows[ngroups]
+ *	  per column, per chunk group:
+ *		uint64 offset, stored_len, raw_len
+ *		uint32 crc, nnulls
+ *		uint8 encoding, compression, flags, pad
+ *		[if HAS_MINMAX: min and max, each uint32 length + bytes]
+ *		uint32 bloom_bytes + bytes
+ *		uint32 ndictset + uint32 hashes
+ *	  uint32 CRC32C of everything before it
+ *
+ * The parser checks every length against the buffer and that the chunks
+ * tile the stripe without overlapping the footer.
+ *
+ * Copyright (c) 2026, the tempo authors
+ *
+ * IDENTIFICATION
+ *	  src/col_footer.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/tupdesc.h"
+
+#include "col_internal.h"
+
+static void
+put32(StringInfo buf, uint32 v)
+{
+	appendBinaryStringInfo(buf, (char *) &v, 4);
+}
+
+static void
+put64(StringInfo buf, uint64 v)
+{
+	appendBinaryStringInfo(buf, (char *) &v, 8);
+}
+
+static void
+put_datum(StringInfo buf, ColTypeInfo *ti, Datum d)
+{
+	if (ti->typbyval)
+	{
+		put32(buf, 8);
+		put64(buf, (uint64) d);
+	}
+	else if (ti->typlen > 0)
+	{
+		put32(buf, ti->typlen);
+		appendBinaryStringInfo(buf, DatumGetPointer(d), ti->typlen);
+	}
+	else
+	{
+		struct varlena *v = (struct varlena *) DatumGetPointer(d);
+		uint32		dlen = VARSIZE_ANY_EXHDR(v);
+
+		put32(buf, dlen);
+		appendBinaryStringInfo(buf, VARDATA_ANY(v), dlen);
+	}
+}
+
+void
+ColFooterSerialize(StringInfo buf, int natts, int ngroups,
+				   const uint32 *group_rows, ColEncodedChunk *chunks,
+				   ColTypeInfo *types)
+{
+	int			a,
+				g;
+
+	put32(buf, COL_FOOTER_MAGIC);
+	put32(buf, COL_FORMAT_VERSION);
+	put32(buf, natts);
+	put32(buf, ngroups);
+	for (g = 0; g < ngroups; g++)
+		put32(buf, group_rows[g]);
+	for (a = 0; a < natts; a++)
+	{
+		for (g = 0; g < ngroups; g++)
+		{
+			ColEncodedChunk *c = &chunks[a * ngroups + g];
+			uint8		b[4];
+
+			put64(buf, c->offset);
+			put64(buf, c->stored_len);
+			put64(buf, c->raw_len);
+			put32(buf, c->crc);
+			put32(buf, c->nnulls);
+			b[0] = c->encoding;
+			b[1] = c->compression;
+			b[2] = c->flags;
+			b[3] = 0;
+			appendBinaryStringInfo(buf, (char *) b, 4);
+			if (c->flags & COL_CHUNK_HAS_MINMAX)
+			{
+				put_datum(buf, &types[a], c->min);
+				put_datum(buf, &types[a], c->max);
+			}
+			put32(buf, c->bloom_bytes);
+			if (c->bloom_bytes)
+				appendBinaryStringInfo(buf, (char *) c->bloom, c->bloom_bytes);
+			put32(buf, c->ndictset);
+			if (c->ndictset)
+				appendBinaryStringInfo(buf, (char *) c->dictset,
+									   sizeof(uint32) * c->ndictset);
+		}
+	}
+	put32(buf, ColCrc(buf->data, buf->len));
+}
+
+typedef struct FooterReader
+{
+	const char *data;
+	uint64		len;
+	uint64		off;
+} FooterReader;
+
+static const char *
+take(FooterReader *r, uint64 n)
+{
+	const char *p;
+
+	if (r->off + n > r->len || r->off + n < r->off)
+		ColCorrupt("stripe footer is truncated");
+	p = r->data + r->off;
+	r->off += n;
+	return p;
+}
+
+static uint32
+get32(FooterReader *r)
+{
+	uint32		v;
+
+	memcpy(&v, take(r, 4), 4);
+	return v;
+}
+
+static uint64
+get64(FooterReader *r)
+{
+	uint64		v;
+
+	memcpy(&v, take(r, 8), 8);
+	return v;
+}
+
+static Datum
+get_datum(FooterReader *r, ColTypeInfo *ti)
+{
+	uint32		len = get32(r);
+	const char *p = take(r, len);
+
+	if (ti->typbyval)
+	{
+		uint64		v;
+
+		if (len != 8)
+			ColCorrupt("bad zone map value");
+		memcpy(&v, p, 8);
+		return (Datum) v;
+	}
+	else if (ti->typlen > 0)
+	{
+		char	   *c;
+
+		if (len != (uint32) ti->typlen)
+			ColCorrupt("bad zone map value");
+		c = palloc(len);
+		memcpy(c, p, len);
+		return PointerGetDatum(c);
+	}
+	else
+	{
+		char	   *c;
+
+		if (len > COL_MAX_MINMAX_BYTES)
+			ColCorrupt("bad zone map value");
+		c = palloc(len + VARHDRSZ);
+		SET_VARSIZE(c, len + VARHDRSZ);
+		memcpy(c + VARHDRSZ, p, len);
+		return PointerGetDatum(c);
+	}
+}
+
+/*
+ * Parse a footer of len bytes.  data_len is the length of the stripe data
+ * before the footer; every chunk must lie inside it.
+ */
+ColFooter *
+ColFooterParse(const char *data, uint64 len, TupleDesc tupdesc,
+			   ColTypeInfo *types)
+{
+	FooterReader r = {data, len, 0};
+	ColFooter  *f = palloc0(sizeof(ColFooter));
+	uint32		crc;
+	uint64		rows = 0;
+	int			a,
+				g;
+
+	if (len < 20)
+		ColCorrupt("stripe footer is truncated");
+	memcpy(&crc, data + len - 4, 4);
+	if (ColCrc(data, len - 4) != crc)
+		ColCorrupt("stripe footer checksum mismatch");
+	r.len = len - 4;
+	if (get32(&r) != COL_FOOTER_MAGIC)
+		ColCorrupt("stripe footer has a bad magic number");
+	if (get32(&r) != COL_FORMAT_VERSION)
+		ColCorrupt("stripe footer has an unknown version");
+	f->natts = get32(&r);
+	f->ngroups = get32(&r);
+	if (f->natts > tupdesc->natts || f->ngroups <= 0 ||
+		f->ngroups > COL_STRIPE_ROWS)
+		ColCorrupt("stripe footer has impossible counts");
+	f->group_rows = palloc(sizeof(uint32) * f->ngroups);
+	f->group_first = palloc(sizeof(uint64) * f->ngroups);
+	for (g = 0; g < f->ngroups; g++)
+	{
+		f->group_rows[g] = get32(&r);
+		f->group_first[g] = rows;
+		if (f->group_rows[g] == 0 || f->group_rows[g] > COL_CHUNK_ROWS)
+			ColCorrupt("chunk group has an impossible row count");
+		rows += f->group_rows[g];
+	}
+	f->chunks = palloc0(sizeof(ColChunkDesc) * Max(f->natts * f->ngroups, 1));
+	for (a = 0; a < f->natts; a++)
+	{
+		for (g = 0; g < f->ngroups; g++)
+		{
+			ColChunkDesc *c = COL_CHUNK(f, a, g);
+			const uint8 *b;
+
+			c->offset = get64(&r);
+			c->stored_len = get64(&r);
+			c->raw_len = get64(&r);
+			c->crc = get32(&r);
+			c->nnulls = get32(&r);
+			b = (const uint8 *) take(&r, 4);
+			c->encoding = b[0];
+			c->compression = b[1];
+			c->flags = b[2];
+			if (c->nnulls > f->group_rows[g])
+				ColCorrupt("chunk has more NULLs than rows");
+			if (c->flags & COL_CHUNK_HAS_MINMAX)
+			{
+				c->min = get_datum(&r, &types[a]);
+				c->max = get_datum(&r, &types[a]);
+			}
+			c->bloom_bytes = get32(&r);
+			c->bloom = (const uint8 *) take(&r, c->bloom_bytes);
+			c->ndictset = get32(&r);
+			if (c->ndictset > COL_DICTSET_MAX)
+				ColCorrupt("dictionary set is too large");
+			if (c->ndictset)
+			{
+				uint32	   *ds = palloc(sizeof(uint32) * c->ndictset);
+
+				memcpy(ds, take(&r, sizeof(uint32) * c->ndictset),
+					   sizeof(uint32) * c->ndictset);
+				c->dictset = ds;
+			}
+		}
+	}
+	if (r.off != r.len)
+		ColCorrupt("stripe footer has trailing bytes");
+	return f;
+}

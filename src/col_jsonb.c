@@ -1,0 +1,720 @@
+/*-------------------------------------------------------------------------
+ *
+ * col_jsonb.c
+ *	  Shredded storage of jsonb chunks whose values are all objects, and
+ *	  per-key extraction (ColKeyVector) for the batch reader.
+ *
+ * A shredded chunk holds a directory of the top-level keys that occur in
+ * the chunk and, per key, a separately zstd-compressed sub-stream:
+ *
+ *	  uint32 counts[4] (ints, strings, numerics, others)
+ *	  uint8  type[nn]			(ColKvType per non-NULL row; ABSENT if the
+ *								 row's object lacks the key)
+ *	  int64  ints[]				(COL_KV_INT and COL_KV_BOOL rows, in order)
+ *	  aligned varlenas:			strings (text), then numerics (the jsonb
+ *								 numeric, kept bit for bit), then others
+ *								 (nested arrays and objects as Jsonb)
+ *
+ * Reading one key therefore decompresses and decodes only that key's
+ * stream.  Whole values are rebuilt (only when the column is projected)
+ * by pushing every present key's value into a new object; jsonb objects
+ * are canonical (keys sorted and unique), so the rebuilt value is the
+ * identical jsonb.  Numbers go to the int stream only when converting
+ * them back gives the identical numeric, so 1.0 stays 1.0.  Chunks with
+ * non-object values or too many distinct keys are not shredded.
+ *
+ * Copyright (c) 2026, the tempo authors
+ *
+ * IDENTIFICATION
+ *	  src/col_jsonb.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "common/hashfn.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+
+#include "col_internal.h"
+
+#define COL_JSONB_MAGIC		0x5248534A	/* "JSHR" */
+#define COL_JSONB_MAX_KEYS	512
+
+typedef struct ShredKey
+{
+	char	   *name;
+	int			len;
+	uint32		hash;
+	uint8	   *types;			/* [nn] */
+	uint32		counts[4];
+	StringInfoData ints;
+	StringInfoData strs;
+	StringInfoData nums;
+	StringInfoData others;
+} ShredKey;
+
+/* Directory entry as stored. */
+typedef struct ShredDirEntry
+{
+	uint64		offset;			/* from the start of the shredded area */
+	uint64		stored_len;
+	uint64		raw_len;
+	uint32		keylen;
+	uint8		compression;
+	uint8		pad[3];
+} ShredDirEntry;
+
+static Numeric int64_min_num = NULL;
+static Numeric int64_max_num = NULL;
+
+/* If n is an integer that round-trips through int64 exactly, set *v. */
+static bool
+numeric_as_int64(Numeric n, int64 *v)
+{
+	Numeric		back;
+	bool		same;
+
+	if (DatumGetInt32(DirectFunctionCall1(numeric_scale, NumericGetDatum(n))) != 0)
+		return false;
+	if (int64_min_num == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		int64_min_num = int64_to_numeric(PG_INT64_MIN);
+		int64_max_num = int64_to_numeric(PG_INT64_MAX);
+		MemoryContextSwitchTo(old);
+	}
+	if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(n),
+										  NumericGetDatum(int64_min_num))) < 0 ||
+		DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(n),
+										  NumericGetDatum(int64_max_num))) > 0)
+		return false;
+	*v = DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(n)));
+	back = int64_to_numeric(*v);
+	same = VARSIZE(back) == VARSIZE(n) && memcmp(back, n, VARSIZE(n)) == 0;
+	pfree(back);
+	return same;
+}
+
+static void
+append_aligned_varlena(StringInfo s, const char *data, uint32 len)
+{
+	while (s->len % 8 != 0)
+		appendStringInfoCharMacro(s, '\0');
+	enlargeStringInfo(s, len + VARHDRSZ);
+	SET_VARSIZE(s->data + s->len, len + VARHDRSZ);
+	memcpy(s->data + s->len + VARHDRSZ, data, len);
+	s->len += len + VARHDRSZ;
+	s->data[s->len] = '\0';
+}
+
+static ShredKey *
+find_key(ShredKey **keys, int *nkeys, int32 *table, int tsize,
+		 const char *name, int len, int nn)
+{
+	uint32		h = hash_bytes((const unsigned char *) name, len);
+	uint32		slot = h & (tsize - 1);
+
+	for (;;)
+	{
+		int32		e = table[slot];
+		ShredKey   *k;
+
+		if (e < 0)
+		{
+			if (*nkeys >= COL_JSONB_MAX_KEYS)
+				return NULL;
+			k = palloc0(sizeof(ShredKey));
+			k->name = palloc(len + 1);
+			memcpy(k->name, name, len);
+			k->name[len] = '\0';
+			k->len = len;
+			k->hash = h;
+			k->types = palloc0(nn);
+			initStringInfo(&k->ints);
+			initStringInfo(&k->strs);
+			initStringInfo(&k->nums);
+			initStringInfo(&k->others);
+			table[slot] = *nkeys;
+			keys[(*nkeys)++] = k;
+			return k;
+		}
+		k = keys[e];
+		if (k->hash == h && k->len == len && memcmp(k->name, name, len) == 0)
+			return k;
+		slot = (slot + 1) & (tsize - 1);
+	}
+}
+
+/*
+ * Shred nn non-NULL jsonb values into out; false (out unspecified) when
+ * the chunk is not suitable.
+ */
+bool
+ColJsonbShred(Datum *values, int nn, StringInfo out)
+{
+	MemoryContext cxt,
+				old;
+	ShredKey  **keys;
+	int			nkeys = 0;
+	int			tsize = COL_JSONB_MAX_KEYS * 2;
+	int32	   *table;
+	int			i,
+				k;
+	Size		dirsize;
+	Size		dataoff;
+	ShredDirEntry *dir;
+	bool		ok = true;
+
+	for (i = 0; i < nn; i++)
+	{
+		Jsonb	   *jb = (Jsonb *) DatumGetPointer(values[i]);
+
+		if (VARATT_IS_SHORT(jb) || VARATT_IS_EXTENDED(jb))
+			return false;		/* writer always flattens; be safe */
+		if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
+			return false;
+	}
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "tempo jsonb shred",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	keys = palloc(sizeof(ShredKey *) * COL_JSONB_MAX_KEYS);
+	table = palloc(sizeof(int32) * tsize);
+	memset(table, 0xFF, sizeof(int32) * tsize);
+
+	for (i = 0; i < nn && ok; i++)
+	{
+		Jsonb	   *jb = (Jsonb *) DatumGetPointer(values[i]);
+		JsonbIterator *it = JsonbIteratorInit(&jb->root);
+		JsonbValue	v;
+		JsonbIteratorToken tok;
+		ShredKey   *cur = NULL;
+
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+		{
+			if (tok == WJB_KEY)
+			{
+				cur = find_key(keys, &nkeys, table, tsize,
+							   v.val.string.val, v.val.string.len, nn);
+				if (cur == NULL)
+				{
+					ok = false;
+					break;
+				}
+			}
+			else if (tok == WJB_VALUE)
+			{
+				int64		iv;
+
+				switch (v.type)
+				{
+					case jbvNull:
+						cur->types[i] = COL_KV_NULL;
+						break;
+					case jbvString:
+						cur->types[i] = COL_KV_STRING;
+						cur->counts[1]++;
+						append_aligned_varlena(&cur->strs, v.val.string.val,
+											   v.val.string.len);
+						break;
+					case jbvNumeric:
+						if (numeric_as_int64(v.val.numeric, &iv))
+						{
+							cur->types[i] = COL_KV_INT;
+							cur->counts[0]++;
+							appendBinaryStringInfo(&cur->ints, (char *) &iv, 8);
+						}
+						else
+						{
+							cur->types[i] = COL_KV_FLOAT;
+							cur->counts[2]++;
+							append_aligned_varlena(&cur->nums,
+												   VARDATA(v.val.numeric),
+												   VARSIZE(v.val.numeric) - VARHDRSZ);
+						}
+						break;
+					case jbvBool:
+						cur->types[i] = COL_KV_BOOL;
+						cur->counts[0]++;
+						iv = v.val.boolean ? 1 : 0;
+						appendBinaryStringInfo(&cur->ints, (char *) &iv, 8);
+						break;
+					case jbvBinary:
+						{
+							Jsonb	   *sub = JsonbValueToJsonb(&v);
+
+							cur->types[i] = COL_KV_OTHER;
+							cur->counts[3]++;
+							append_aligned_varlena(&cur->others, VARDATA(sub),
+												   VARSIZE(sub) - VARHDRSZ);
+							pfree(sub);
+						}
+						break;
+					default:
+						elog(ERROR, "unexpected jsonb value type %d", v.type);
+				}
+			}
+		}
+	}
+	if (!ok)
+	{
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(cxt);
+		return false;
+	}
+
+	/* header + directory */
+	{
+		uint32		hdr[4] = {COL_JSONB_MAGIC, (uint32) nkeys, (uint32) nn, 0};
+
+		appendBinaryStringInfo(out, (char *) hdr, sizeof(hdr));
+	}
+	dirsize = sizeof(ShredDirEntry) * nkeys;
+	dir = palloc0(Max(dirsize, 1));
+	{
+		Size		dirpos = out->len;
+
+		appendBinaryStringInfo(out, (char *) dir, dirsize);
+		for (k = 0; k < nkeys; k++)
+		{
+			appendBinaryStringInfo(out, keys[k]->name, keys[k]->len);
+		}
+		while (out->len % 8 != 0)
+			appendStringInfoCharMacro(out, '\0');
+		dataoff = out->len;
+		for (k = 0; k < nkeys; k++)
+		{
+			ShredKey   *key = keys[k];
+			StringInfoData raw;
+			char	   *dst;
+			Size		cap,
+						clen;
+
+			initStringInfo(&raw);
+			appendBinaryStringInfo(&raw, (char *) key->counts, sizeof(key->counts));
+			appendBinaryStringInfo(&raw, (char *) key->types, nn);
+			while (raw.len % 8 != 0)
+				appendStringInfoCharMacro(&raw, '\0');
+			appendBinaryStringInfo(&raw, key->ints.data, key->ints.len);
+			appendBinaryStringInfo(&raw, key->strs.data, key->strs.len);
+			while (raw.len % 8 != 0)
+				appendStringInfoCharMacro(&raw, '\0');
+			appendBinaryStringInfo(&raw, key->nums.data, key->nums.len);
+			while (raw.len % 8 != 0)
+				appendStringInfoCharMacro(&raw, '\0');
+			appendBinaryStringInfo(&raw, key->others.data, key->others.len);
+
+			dir[k].offset = out->len;
+			dir[k].raw_len = raw.len;
+			dir[k].keylen = key->len;
+			cap = ColCompressBound(raw.len);
+			dst = palloc(cap);
+			clen = raw.len >= COL_MIN_COMPRESS_BYTES ?
+				ColCompress(raw.data, raw.len, dst, cap) : 0;
+			if (clen > 0)
+			{
+				dir[k].compression = COL_COMP_ZSTD;
+				dir[k].stored_len = clen;
+				appendBinaryStringInfo(out, dst, clen);
+			}
+			else
+			{
+				dir[k].compression = COL_COMP_NONE;
+				dir[k].stored_len = raw.len;
+				appendBinaryStringInfo(out, raw.data, raw.len);
+			}
+			while (out->len % 8 != 0)
+				appendStringInfoCharMacro(out, '\0');
+			pfree(dst);
+			pfree(raw.data);
+		}
+		memcpy(out->data + dirpos, dir, dirsize);
+	}
+	(void) dataoff;
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	return true;
+}
+
+/* Parsed view of a shredded area. */
+typedef struct ShredView
+{
+	const char *base;
+	uint64		len;
+	int			nkeys;
+	int			nn;
+	const ShredDirEntry *dir;	/* copy, aligned */
+	const char **names;
+} ShredView;
+
+static void
+shred_parse(const char *raw, uint64 rawlen, int nn, ShredView *sv)
+{
+	uint32		hdr[4];
+	uint64		off;
+	ShredDirEntry *dir;
+	int			k;
+
+	if (rawlen < sizeof(hdr))
+		ColCorrupt("shredded jsonb chunk is truncated");
+	memcpy(hdr, raw, sizeof(hdr));
+	if (hdr[0] != COL_JSONB_MAGIC || hdr[1] > COL_JSONB_MAX_KEYS ||
+		hdr[2] != (uint32) nn)
+		ColCorrupt("shredded jsonb chunk has a bad header");
+	sv->base = raw;
+	sv->len = rawlen;
+	sv->nkeys = hdr[1];
+	sv->nn = nn;
+	off = sizeof(hdr);
+	if (off + sizeof(ShredDirEntry) * sv->nkeys > rawlen)
+		ColCorrupt("shredded jsonb directory is truncated");
+	dir = palloc(sizeof(ShredDirEntry) * Max(sv->nkeys, 1));
+	memcpy(dir, raw + off, sizeof(ShredDirEntry) * sv->nkeys);
+	off += sizeof(ShredDirEntry) * sv->nkeys;
+	sv->names = palloc(sizeof(char *) * Max(sv->nkeys, 1));
+	for (k = 0; k < sv->nkeys; k++)
+	{
+		char	   *name;
+
+		if (dir[k].keylen > rawlen || off + dir[k].keylen > rawlen)
+			ColCorrupt("shredded jsonb key is truncated");
+		name = palloc(dir[k].keylen + 1);
+		memcpy(name, raw + off, dir[k].keylen);
+		name[dir[k].keylen] = '\0';
+		sv->names[k] = name;
+		off += dir[k].keylen;
+		if (dir[k].offset > rawlen || dir[k].stored_len > rawlen - dir[k].offset ||
+			dir[k].raw_len > MaxAllocHugeSize)
+			ColCorrupt("shredded jsonb stream lies outside its chunk");
+	}
+	sv->dir = dir;
+}
+
+/* Decoded stream of one key. */
+typedef struct KeyStream
+{
+	const uint8 *types;
+	const int64 *ints;
+	const char **strs;
+	const char **nums;
+	const char **others;
+} KeyStream;
+
+static void
+stream_decode(ShredView *sv, int k, KeyStream *ks)
+{
+	const ShredDirEntry *d = &sv->dir[k];
+	char	   *raw;
+	uint32		counts[4];
+	uint64		off,
+				end = d->raw_len;
+	int			i,
+				t;
+	const char ***arrays[3];
+
+	if (d->compression == COL_COMP_ZSTD)
+	{
+		raw = MemoryContextAllocHuge(CurrentMemoryContext, Max(d->raw_len, 8));
+		ColDecompressInto(sv->base + d->offset, d->stored_len, raw, d->raw_len);
+	}
+	else
+	{
+		if (d->stored_len != d->raw_len)
+			ColCorrupt("shredded jsonb stream has inconsistent lengths");
+		/* copy for alignment */
+		raw = MemoryContextAllocHuge(CurrentMemoryContext, Max(d->raw_len, 8));
+		memcpy(raw, sv->base + d->offset, d->raw_len);
+	}
+	if (end < sizeof(counts) + sv->nn)
+		ColCorrupt("shredded jsonb stream is truncated");
+	memcpy(counts, raw, sizeof(counts));
+	ks->types = (const uint8 *) raw + sizeof(counts);
+	off = TYPEALIGN(8, sizeof(counts) + sv->nn);
+	if ((uint64) counts[0] * 8 > end - off)
+		ColCorrupt("shredded jsonb stream is truncated");
+	ks->ints = (const int64 *) (raw + off);
+	off += (uint64) counts[0] * 8;
+	arrays[0] = &ks->strs;
+	arrays[1] = &ks->nums;
+	arrays[2] = &ks->others;
+	for (t = 0; t < 3; t++)
+	{
+		const char **arr = palloc(sizeof(char *) * Max(counts[t + 1], 1));
+
+		if (counts[t + 1] > (uint32) sv->nn)
+			ColCorrupt("shredded jsonb stream has impossible counts");
+		off = TYPEALIGN(8, off);
+		for (i = 0; i < (int) counts[t + 1]; i++)
+		{
+			uint32		len;
+
+			off = TYPEALIGN(8, off);
+			if (off + VARHDRSZ > end)
+				ColCorrupt("shredded jsonb stream is truncated");
+			len = VARSIZE(raw + off);
+			if (len < VARHDRSZ || off + len > end)
+				ColCorrupt("shredded jsonb value is truncated");
+			arr[i] = raw + off;
+			off += len;
+		}
+		*arrays[t] = arr;
+	}
+	/* the type counts must agree with the per-row types */
+	{
+		uint32		seen[4] = {0, 0, 0, 0};
+
+		for (i = 0; i < sv->nn; i++)
+		{
+			switch (ks->types[i])
+			{
+				case COL_KV_ABSENT:
+				case COL_KV_NULL:
+					break;
+				case COL_KV_INT:
+				case COL_KV_BOOL:
+					seen[0]++;
+					break;
+				case COL_KV_STRING:
+					seen[1]++;
+					break;
+				case COL_KV_FLOAT:
+					seen[2]++;
+					break;
+				case COL_KV_OTHER:
+					seen[3]++;
+					break;
+				default:
+					ColCorrupt("shredded jsonb stream has a bad value type");
+			}
+		}
+		if (memcmp(seen, counts, sizeof(seen)) != 0)
+			ColCorrupt("shredded jsonb stream counts do not match");
+	}
+}
+
+/* Rebuild the nn full jsonb values of a shredded area. */
+void
+ColJsonbRebuild(const char *raw, uint64 rawlen, int nn, Datum *values)
+{
+	ShredView	sv;
+	KeyStream  *ks;
+	int		   *pos;			/* per key: [int, str, num, other] cursors */
+	int			i,
+				k;
+
+	shred_parse(raw, rawlen, nn, &sv);
+	ks = palloc(sizeof(KeyStream) * Max(sv.nkeys, 1));
+	pos = palloc0(sizeof(int) * 4 * Max(sv.nkeys, 1));
+	for (k = 0; k < sv.nkeys; k++)
+		stream_decode(&sv, k, &ks[k]);
+	for (i = 0; i < nn; i++)
+	{
+		JsonbParseState *state = NULL;
+		JsonbValue *res;
+
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+		for (k = 0; k < sv.nkeys; k++)
+		{
+			uint8		t = ks[k].types[i];
+			JsonbValue	kv;
+			JsonbValue	v;
+			const char *p;
+
+			if (t == COL_KV_ABSENT)
+				continue;
+			kv.type = jbvString;
+			kv.val.string.val = (char *) sv.names[k];
+			kv.val.string.len = sv.dir[k].keylen;
+			pushJsonbValue(&state, WJB_KEY, &kv);
+			switch (t)
+			{
+				case COL_KV_NULL:
+					v.type = jbvNull;
+					break;
+				case COL_KV_STRING:
+					p = ks[k].strs[pos[k * 4 + 1]++];
+					v.type = jbvString;
+					v.val.string.val = (char *) VARDATA(p);
+					v.val.string.len = VARSIZE(p) - VARHDRSZ;
+					break;
+				case COL_KV_INT:
+					v.type = jbvNumeric;
+					v.val.numeric = int64_to_numeric(ks[k].ints[pos[k * 4]++]);
+					break;
+				case COL_KV_BOOL:
+					v.type = jbvBool;
+					v.val.boolean = ks[k].ints[pos[k * 4]++] != 0;
+					break;
+				case COL_KV_FLOAT:
+					v.type = jbvNumeric;
+					v.val.numeric = (Numeric) ks[k].nums[pos[k * 4 + 2]++];
+					break;
+				default:
+					{
+						Jsonb	   *sub = (Jsonb *) ks[k].others[pos[k * 4 + 3]++];
+
+						v.type = jbvBinary;
+						v.val.binary.data = &sub->root;
+						v.val.binary.len = VARSIZE(sub) - VARHDRSZ;
+					}
+					break;
+			}
+			pushJsonbValue(&state, WJB_VALUE, &v);
+		}
+		res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+		values[i] = PointerGetDatum(JsonbValueToJsonb(res));
+	}
+}
+
+static void
+kv_alloc(ColKeyVector *kv, int nrows)
+{
+	kv->types = palloc0(Max(nrows, 1));
+	kv->ints = palloc0(sizeof(int64) * Max(nrows, 1));
+	kv->floats = palloc0(sizeof(double) * Max(nrows, 1));
+	kv->strings = palloc0(sizeof(text *) * Max(nrows, 1));
+	kv->others = palloc0(sizeof(struct Jsonb *) * Max(nrows, 1));
+}
+
+static double
+numeric_to_double(Numeric n)
+{
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+											  NumericGetDatum(n)));
+}
+
+/* Extract one key from a shredded chunk (CRC verified by the caller). */
+void
+ColJsonbReadKey(const ColChunkDesc *cd, const char *stored, int nrows,
+				const char *key, ColKeyVector *kv)
+{
+	const bool *isnull = NULL;
+	bool	   *nulls;
+	uint64		off = 0;
+	int			nn = nrows - cd->nnulls;
+	ShredView	sv;
+	KeyStream	ks;
+	int			klen = strlen(key);
+	int			k,
+				i,
+				j;
+	int			pos[4] = {0, 0, 0, 0};
+
+	kv_alloc(kv, nrows);
+	if (cd->compression != COL_COMP_NONE || cd->stored_len != cd->raw_len ||
+		cd->nnulls > (uint32) nrows)
+		ColCorrupt("shredded jsonb chunk has a bad descriptor");
+	nulls = palloc0(sizeof(bool) * Max(nrows, 1));
+	if (cd->flags & COL_CHUNK_HAS_NULLS)
+	{
+		if ((uint64) (nrows + 7) / 8 > cd->raw_len)
+			ColCorrupt("chunk is shorter than its null bitmap");
+		for (i = 0; i < nrows; i++)
+			nulls[i] = (stored[i >> 3] >> (i & 7)) & 1;
+		off = (nrows + 7) / 8;
+	}
+	isnull = nulls;
+	off = TYPEALIGN(8, off);
+	if (off > cd->raw_len)
+		ColCorrupt("shredded jsonb chunk is truncated");
+	shred_parse(stored + off, cd->raw_len - off, nn, &sv);
+	for (k = 0; k < sv.nkeys; k++)
+		if ((int) sv.dir[k].keylen == klen && memcmp(sv.names[k], key, klen) == 0)
+			break;
+	if (k == sv.nkeys)
+		return;					/* no row has the key: all ABSENT */
+	stream_decode(&sv, k, &ks);
+	j = 0;
+	for (i = 0; i < nrows; i++)
+	{
+		uint8		t;
+
+		if (isnull[i])
+			continue;
+		t = ks.types[j++];
+		kv->types[i] = t;
+		switch (t)
+		{
+			case COL_KV_INT:
+			case COL_KV_BOOL:
+				kv->ints[i] = ks.ints[pos[0]++];
+				break;
+			case COL_KV_STRING:
+				kv->strings[i] = (text *) ks.strs[pos[1]++];
+				break;
+			case COL_KV_FLOAT:
+				kv->floats[i] = numeric_to_double((Numeric) ks.nums[pos[2]++]);
+				break;
+			case COL_KV_OTHER:
+				kv->others[i] = (struct Jsonb *) ks.others[pos[3]++];
+				break;
+			default:
+				break;
+		}
+	}
+}
+
+/* Extract one key from decoded jsonb values. */
+void
+ColJsonbKeyFromValues(ColVector *vec, int nrows, const char *key, ColKeyVector *kv)
+{
+	int			klen = strlen(key);
+	int			i;
+
+	kv_alloc(kv, nrows);
+	for (i = 0; i < nrows; i++)
+	{
+		Jsonb	   *jb;
+		JsonbValue	v;
+		int64		iv;
+
+		if (vec->isnull[i])
+			continue;
+		jb = DatumGetJsonbP(vec->values[i]);
+		if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
+			continue;
+		if (getKeyJsonValueFromContainer(&jb->root, key, klen, &v) == NULL)
+			continue;
+		switch (v.type)
+		{
+			case jbvNull:
+				kv->types[i] = COL_KV_NULL;
+				break;
+			case jbvString:
+				kv->types[i] = COL_KV_STRING;
+				kv->strings[i] = cstring_to_text_with_len(v.val.string.val,
+														  v.val.string.len);
+				break;
+			case jbvNumeric:
+				if (numeric_as_int64(v.val.numeric, &iv))
+				{
+					kv->types[i] = COL_KV_INT;
+					kv->ints[i] = iv;
+				}
+				else
+				{
+					kv->types[i] = COL_KV_FLOAT;
+					kv->floats[i] = numeric_to_double(v.val.numeric);
+				}
+				break;
+			case jbvBool:
+				kv->types[i] = COL_KV_BOOL;
+				kv->ints[i] = v.val.boolean ? 1 : 0;
+				break;
+			default:
+				kv->types[i] = COL_KV_OTHER;
+				kv->others[i] = (struct Jsonb *) JsonbValueToJsonb(&v);
+				break;
+		}
+	}
+}

@@ -1,0 +1,676 @@
+/*-------------------------------------------------------------------------
+ *
+ * col_reader.c
+ *	  The batch reader of the tempo_columnar storage (see col.h).
+ *
+ * ColBeginRead lists the stripes whose catalog rows are visible in the
+ * snapshot.  ColReadNext then walks them (or, in a parallel scan, claims
+ * them one at a time through an atomic counter in shared memory), reads
+ * each stripe's footer, drops chunk groups that the predicates rule out
+ * (zone maps, dictionary hash sets, bloom filters; a stripe whose groups
+ * are all ruled out counts as skipped) and decodes only the projected
+ * columns of the remaining groups, one batch per chunk group.  Last come
+ * the rows that the current transaction has buffered but not yet written
+ * (leader only; they are copied per batch and filtered by command id), so
+ * a transaction always reads its own writes.
+ *
+ * Memory: the read state owns a context; the footer lives in a per-stripe
+ * context and the decoded batch in a per-batch context reset by the next
+ * ColReadNext.
+ *
+ * Copyright (c) 2026, the tempo authors
+ *
+ * IDENTIFICATION
+ *	  src/col_reader.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/parallel.h"
+#include "catalog/pg_collation.h"
+#include "miscadmin.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "col_internal.h"
+
+typedef struct ColKeyReq
+{
+	AttrNumber	attno;
+	char	   *key;
+} ColKeyReq;
+
+struct ColReadState
+{
+	Relation	rel;
+	Snapshot	snapshot;
+	TupleDesc	tupdesc;
+	int			natts;
+	bool	   *want;			/* [natts] */
+	ColTypeInfo *types;			/* [natts] */
+	ColPredicate *preds;
+	int			npreds;
+	ColParallelScanDescData *pscan;
+	MemoryContext cxt;
+	MemoryContext stripe_cxt;
+	MemoryContext batch_cxt;
+	BlockNumber nblocks;
+
+	ColStripeInfo *stripes;
+	int			nstripes;
+	int			next_local;		/* next stripe (serial scans) */
+	int			cur;			/* current stripe index, -1 none */
+	ColFooter  *footer;
+	bool	   *group_skip;
+	int			next_group;
+
+	/* buffered rows of this transaction */
+	List	   *pending;
+	int		   *pending_visible;
+	int			pend_idx;
+	int			pend_row;
+	bool		pending_done;
+
+	int			nkeys;
+	ColKeyReq  *keys;
+
+	ColBatch	batch;
+	ColReadStats stats;
+};
+
+/* ---------------- low-level helpers shared with the table AM ---------------- */
+
+ColFooter *
+ColReadFooter(Relation rel, const ColStripeInfo *si, TupleDesc tupdesc,
+			  ColTypeInfo *types, BlockNumber nblocks)
+{
+	char	   *buf;
+	ColFooter  *f;
+	uint64		datalen;
+	int			i;
+
+	if (si->footer_length > si->data_length || si->footer_length > MaxAllocSize)
+		ColCorrupt("stripe footer length is impossible");
+	if ((uint64) si->start_block + ColStripeBlocks(si->data_length) > nblocks)
+		ColCorrupt("stripe extends past the end of the relation");
+	buf = palloc(si->footer_length);
+	ColReadBytes(rel, si->start_block, si->data_length - si->footer_length,
+				 buf, si->footer_length, nblocks);
+	f = ColFooterParse(buf, si->footer_length, tupdesc, types);
+	datalen = si->data_length - si->footer_length;
+	for (i = 0; i < f->natts * f->ngroups; i++)
+	{
+		ColChunkDesc *c = &f->chunks[i];
+
+		if (c->offset > datalen || c->stored_len > datalen - c->offset)
+			ColCorrupt("chunk lies outside its stripe");
+	}
+	{
+		uint64		rows = 0;
+
+		for (i = 0; i < f->ngroups; i++)
+			rows += f->group_rows[i];
+		if (rows != si->row_count)
+			ColCorrupt("stripe footer and catalog disagree on the row count");
+	}
+	return f;
+}
+
+/* Fill a vector for a column the stripe does not store (added later). */
+void
+ColFillMissing(TupleDesc tupdesc, int att, int nrows, ColVector *vec)
+{
+	bool		isnull;
+	Datum		d = getmissingattr(tupdesc, att + 1, &isnull);
+	int			i;
+
+	vec->values = palloc(sizeof(Datum) * Max(nrows, 1));
+	vec->isnull = palloc(sizeof(bool) * Max(nrows, 1));
+	for (i = 0; i < nrows; i++)
+	{
+		vec->values[i] = d;
+		vec->isnull[i] = isnull;
+	}
+	vec->hasnulls = isnull;
+	vec->codes = NULL;
+	vec->ndict = 0;
+	vec->dict = NULL;
+}
+
+/* Read and decode one chunk into vec (current memory context). */
+void
+ColReadChunk(Relation rel, const ColStripeInfo *si, ColFooter *footer,
+			 int att, int group, ColTypeInfo *ti, ColVector *vec,
+			 BlockNumber nblocks, ColReadStats *stats)
+{
+	ColChunkDesc *cd = COL_CHUNK(footer, att, group);
+	char	   *stored;
+
+	if (cd->stored_len > MaxAllocHugeSize)
+		ColCorrupt("chunk length is impossible");
+	stored = MemoryContextAllocHuge(CurrentMemoryContext, Max(cd->stored_len, 8));
+	ColReadBytes(rel, si->start_block, cd->offset, stored, cd->stored_len, nblocks);
+	if (stats)
+		stats->bytes_read += cd->stored_len;
+	ColDecodeChunk(ti, cd, stored, footer->group_rows[group], vec,
+				   stats ? &stats->bytes_decoded : NULL);
+	if (stored != (char *) DatumGetPointer(0) && cd->compression != COL_COMP_NONE)
+		pfree(stored);
+}
+
+/* ---------------- predicates ---------------- */
+
+static bool
+collation_ok(ColTypeInfo *ti, Oid predcoll)
+{
+	if (!OidIsValid(ti->collation))
+		return true;
+	if (predcoll == ti->collation)
+		return true;
+	if (!OidIsValid(predcoll) && ti->collation == C_COLLATION_OID)
+		return true;
+	return false;
+}
+
+/* True when no row of the chunk can satisfy the predicate. */
+static bool
+chunk_excludes(ColTypeInfo *ti, const ColChunkDesc *cd, uint32 nrows,
+			   const ColPredicate *p)
+{
+	if (cd->nnulls == nrows)
+		return true;			/* col op const is never true for NULL */
+	if ((cd->flags & COL_CHUNK_HAS_MINMAX) && ti->has_cmp &&
+		collation_ok(ti, p->collation))
+	{
+		int			cmin,
+					cmax;
+
+		cmin = DatumGetInt32(FunctionCall2Coll(&ti->cmp, ti->collation,
+											   p->value, cd->min));
+		cmax = DatumGetInt32(FunctionCall2Coll(&ti->cmp, ti->collation,
+											   p->value, cd->max));
+		switch (p->op)
+		{
+			case COL_OP_EQ:
+				if (cmin < 0 || cmax > 0)
+					return true;
+				break;
+			case COL_OP_LT:		/* need some x < v: min < v */
+				if (cmin <= 0)
+					return true;
+				break;
+			case COL_OP_LE:
+				if (cmin < 0)
+					return true;
+				break;
+			case COL_OP_GT:		/* need max > v */
+				if (cmax >= 0)
+					return true;
+				break;
+			case COL_OP_GE:
+				if (cmax > 0)
+					return true;
+				break;
+		}
+	}
+	if (p->op == COL_OP_EQ && cd->ndictset > 0 && ti->text_like &&
+		(!OidIsValid(p->collation) || get_collation_isdeterministic(p->collation)) &&
+		(!OidIsValid(ti->collation) || get_collation_isdeterministic(ti->collation)))
+	{
+		uint32		h = ColHashText(p->value);
+		int			lo = 0,
+					hi = cd->ndictset - 1;
+		bool		found = false;
+
+		while (lo <= hi)
+		{
+			int			mid = (lo + hi) / 2;
+
+			if (cd->dictset[mid] == h)
+			{
+				found = true;
+				break;
+			}
+			if (cd->dictset[mid] < h)
+				lo = mid + 1;
+			else
+				hi = mid - 1;
+		}
+		if (!found)
+			return true;
+	}
+	if (p->op == COL_OP_EQ && cd->bloom_bytes > 0 && ti->is_trace_id)
+	{
+		if (!ColBloomMayContain(cd->bloom, cd->bloom_bytes,
+								ColHashTraceId(DatumGetPointer(p->value))))
+			return true;
+	}
+	return false;
+}
+
+/* ---------------- API ---------------- */
+
+ColReadState *
+ColBeginRead(Relation rel, Snapshot snapshot, Bitmapset *attrs,
+			 const ColPredicate *preds, int npreds, ParallelTableScanDesc pscan)
+{
+	return ColBeginReadDesc(rel, RelationGetDescr(rel), snapshot, attrs,
+							preds, npreds, pscan);
+}
+
+/*
+ * ColBeginRead with an explicit tuple descriptor: table rewrites (ALTER
+ * COLUMN TYPE) read the old rows with the old descriptor while the
+ * relation already has the new one.
+ */
+ColReadState *
+ColBeginReadDesc(Relation rel, TupleDesc tupdesc, Snapshot snapshot,
+				 Bitmapset *attrs, const ColPredicate *preds, int npreds,
+				 ParallelTableScanDesc pscan)
+{
+	MemoryContext cxt,
+				old;
+	ColReadState *rs;
+	uint64		storage_id;
+	int			i;
+
+	if (!ColIsColumnar(rel))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a tempo_columnar table",
+						RelationGetRelationName(rel))));
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "tempo columnar read",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	rs = palloc0(sizeof(ColReadState));
+	rs->cxt = cxt;
+	rs->stripe_cxt = AllocSetContextCreate(cxt, "tempo columnar stripe",
+										   ALLOCSET_DEFAULT_SIZES);
+	rs->batch_cxt = AllocSetContextCreate(cxt, "tempo columnar batch",
+										  ALLOCSET_DEFAULT_SIZES);
+	rs->rel = rel;
+	rs->snapshot = snapshot;
+	rs->tupdesc = tupdesc;
+	rs->natts = rs->tupdesc->natts;
+	rs->want = palloc0(sizeof(bool) * Max(rs->natts, 1));
+	rs->types = palloc(sizeof(ColTypeInfo) * Max(rs->natts, 1));
+	for (i = 0; i < rs->natts; i++)
+	{
+		ColTypeInfoInit(&rs->types[i], TupleDescAttr(rs->tupdesc, i));
+		rs->want[i] = bms_is_member(i + 1, attrs);
+	}
+	if (npreds > 0)
+	{
+		rs->preds = palloc(sizeof(ColPredicate) * npreds);
+		for (i = 0; i < npreds; i++)
+		{
+			if (preds[i].attno < 1 || preds[i].attno > rs->natts)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("predicate column %d is out of range", preds[i].attno)));
+			rs->preds[rs->npreds++] = preds[i];
+		}
+	}
+	rs->pscan = (ColParallelScanDescData *) pscan;
+
+	storage_id = ColRelationStorageId(rel);
+	rs->stripes = ColListStripes(storage_id, snapshot, &rs->nstripes);
+	rs->nblocks = ColRelationBlocks(rel);
+	rs->cur = -1;
+
+	/* rows this transaction buffered (never in parallel workers) */
+	if (!IsParallelWorker())
+	{
+		ListCell   *lc;
+		int			k = 0;
+
+		rs->pending = ColPendingBuffers(rel);
+		rs->pending_visible = palloc(sizeof(int) * Max(list_length(rs->pending), 1));
+		foreach(lc, rs->pending)
+		{
+			ColWriteBuf *b = lfirst(lc);
+			int			vis = b->nrows;
+
+			if (snapshot != NULL && IsMVCCSnapshot(snapshot))
+			{
+				vis = 0;
+				while (vis < b->nrows && b->cids[vis] < snapshot->curcid)
+					vis++;
+			}
+			rs->pending_visible[k++] = vis;
+		}
+	}
+	rs->batch.natts = rs->natts;
+	rs->batch.cols = palloc0(sizeof(ColVector *) * Max(rs->natts, 1));
+	MemoryContextSwitchTo(old);
+	return rs;
+}
+
+void
+ColReadAddKey(ColReadState *rs, AttrNumber attno, const char *key)
+{
+	MemoryContext old = MemoryContextSwitchTo(rs->cxt);
+
+	if (attno < 1 || attno > rs->natts || !rs->types[attno - 1].is_jsonb)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("column %d is not a jsonb column", attno)));
+	if (rs->keys == NULL)
+		rs->keys = palloc(sizeof(ColKeyReq) * 8);
+	else if ((rs->nkeys & 7) == 0)
+		rs->keys = repalloc(rs->keys, sizeof(ColKeyReq) * (rs->nkeys + 8));
+	rs->keys[rs->nkeys].attno = attno;
+	rs->keys[rs->nkeys].key = pstrdup(key);
+	rs->nkeys++;
+	rs->batch.nkeys = rs->nkeys;
+	rs->batch.keys = palloc0(sizeof(ColKeyVector *) * rs->nkeys);
+	MemoryContextSwitchTo(old);
+}
+
+/* Claim the next stripe index, or -1. */
+static int
+next_stripe(ColReadState *rs)
+{
+	uint64		idx;
+
+	if (rs->pscan)
+		idx = pg_atomic_fetch_add_u64(&rs->pscan->next_stripe, 1);
+	else
+		idx = rs->next_local++;
+	if (idx >= (uint64) rs->nstripes)
+		return -1;
+	return (int) idx;
+}
+
+/* Load stripe cur's footer and decide which groups to skip. */
+static void
+load_stripe(ColReadState *rs, int idx)
+{
+	ColStripeInfo *si = &rs->stripes[idx];
+	MemoryContext old;
+	int			g,
+				p;
+
+	MemoryContextReset(rs->stripe_cxt);
+	old = MemoryContextSwitchTo(rs->stripe_cxt);
+	rs->footer = ColReadFooter(rs->rel, si, rs->tupdesc, rs->types, rs->nblocks);
+	rs->group_skip = palloc0(sizeof(bool) * rs->footer->ngroups);
+	rs->cur = idx;
+	rs->next_group = 0;
+	rs->stats.stripes_total++;
+	rs->stats.chunk_groups_total += rs->footer->ngroups;
+	if (rs->npreds > 0)
+	{
+		int			nskip = 0;
+
+		for (g = 0; g < rs->footer->ngroups; g++)
+		{
+			for (p = 0; p < rs->npreds; p++)
+			{
+				int			a = rs->preds[p].attno - 1;
+
+				if (a >= rs->footer->natts ||
+					TupleDescAttr(rs->tupdesc, a)->attisdropped)
+					continue;
+				if (chunk_excludes(&rs->types[a], COL_CHUNK(rs->footer, a, g),
+								   rs->footer->group_rows[g], &rs->preds[p]))
+				{
+					rs->group_skip[g] = true;
+					nskip++;
+					break;
+				}
+			}
+		}
+		rs->stats.chunk_groups_skipped += nskip;
+		if (nskip == rs->footer->ngroups)
+			rs->stats.stripes_skipped++;
+	}
+	MemoryContextSwitchTo(old);
+}
+
+static void
+fill_keys_from_vectors(ColReadState *rs, ColVector **full, int nrows)
+{
+	int			k;
+
+	for (k = 0; k < rs->nkeys; k++)
+	{
+		ColKeyVector *kv = palloc0(sizeof(ColKeyVector));
+
+		kv->attno = rs->keys[k].attno;
+		kv->key = rs->keys[k].key;
+		ColJsonbKeyFromValues(full[kv->attno - 1], nrows, kv->key, kv);
+		rs->batch.keys[k] = kv;
+	}
+}
+
+/* Decode group g of the current stripe into rs->batch. */
+static void
+decode_group(ColReadState *rs, int g)
+{
+	ColStripeInfo *si = &rs->stripes[rs->cur];
+	ColFooter  *f = rs->footer;
+	int			nrows = f->group_rows[g];
+	ColVector **full = NULL;
+	int			a,
+				k;
+
+	rs->batch.nrows = nrows;
+	rs->batch.first_rownum = si->first_row + f->group_first[g];
+	for (a = 0; a < rs->natts; a++)
+	{
+		ColVector  *vec;
+
+		rs->batch.cols[a] = NULL;
+		if (!rs->want[a])
+			continue;
+		vec = palloc0(sizeof(ColVector));
+		if (a >= f->natts || TupleDescAttr(rs->tupdesc, a)->attisdropped)
+			ColFillMissing(rs->tupdesc, a, nrows, vec);
+		else
+			ColReadChunk(rs->rel, si, f, a, g, &rs->types[a], vec, rs->nblocks,
+						 &rs->stats);
+		rs->batch.cols[a] = vec;
+	}
+	if (rs->nkeys == 0)
+		return;
+	full = palloc0(sizeof(ColVector *) * rs->natts);
+	for (k = 0; k < rs->nkeys; k++)
+	{
+		int			ka = rs->keys[k].attno - 1;
+		ColKeyVector *kv = palloc0(sizeof(ColKeyVector));
+
+		kv->attno = rs->keys[k].attno;
+		kv->key = rs->keys[k].key;
+		rs->batch.keys[k] = kv;
+		if (rs->batch.cols[ka])
+		{
+			ColJsonbKeyFromValues(rs->batch.cols[ka], nrows, kv->key, kv);
+			continue;
+		}
+		if (ka < f->natts && COL_CHUNK(f, ka, g)->encoding == COL_ENC_JSONB_SHRED)
+		{
+			ColChunkDesc *cd = COL_CHUNK(f, ka, g);
+			char	   *stored = MemoryContextAllocHuge(CurrentMemoryContext,
+														Max(cd->stored_len, 8));
+
+			ColReadBytes(rs->rel, si->start_block, cd->offset, stored,
+						 cd->stored_len, rs->nblocks);
+			rs->stats.bytes_read += cd->stored_len;
+			if (ColCrc(stored, cd->stored_len) != cd->crc)
+				ColCorrupt("chunk checksum mismatch");
+			ColJsonbReadKey(cd, stored, nrows, kv->key, kv);
+			continue;
+		}
+		if (full[ka] == NULL)
+		{
+			full[ka] = palloc0(sizeof(ColVector));
+			if (ka >= f->natts)
+				ColFillMissing(rs->tupdesc, ka, nrows, full[ka]);
+			else
+				ColReadChunk(rs->rel, si, f, ka, g, &rs->types[ka], full[ka],
+							 rs->nblocks, &rs->stats);
+		}
+		ColJsonbKeyFromValues(full[ka], nrows, kv->key, kv);
+	}
+}
+
+/* Next batch of buffered (unwritten) rows of this transaction. */
+static bool
+next_pending(ColReadState *rs)
+{
+	while (rs->pend_idx < list_length(rs->pending))
+	{
+		ColWriteBuf *b = list_nth(rs->pending, rs->pend_idx);
+		int			vis = rs->pending_visible[rs->pend_idx];
+		int			start = rs->pend_row;
+		int			n;
+		int			a;
+		ColVector **full;
+
+		if (b->aborted || start >= vis)
+		{
+			rs->pend_idx++;
+			rs->pend_row = 0;
+			continue;
+		}
+		n = Min(vis - start, COL_CHUNK_ROWS);
+		rs->pend_row += n;
+		rs->batch.nrows = n;
+		rs->batch.first_rownum = b->first_row + start;
+		full = palloc0(sizeof(ColVector *) * rs->natts);
+		for (a = 0; a < rs->natts; a++)
+		{
+			ColVector  *vec;
+			int			i;
+
+			rs->batch.cols[a] = NULL;
+			if (!rs->want[a] && rs->nkeys == 0)
+				continue;
+			vec = palloc0(sizeof(ColVector));
+			if (a >= b->natts)
+				ColFillMissing(rs->tupdesc, a, n, vec);
+			else
+			{
+				vec->values = palloc(sizeof(Datum) * n);
+				vec->isnull = palloc(sizeof(bool) * n);
+				memcpy(vec->values, b->values[a] + start, sizeof(Datum) * n);
+				memcpy(vec->isnull, b->isnull[a] + start, sizeof(bool) * n);
+				for (i = 0; i < n; i++)
+					if (vec->isnull[i])
+						vec->hasnulls = true;
+			}
+			full[a] = vec;
+			if (rs->want[a])
+				rs->batch.cols[a] = vec;
+		}
+		if (rs->nkeys > 0)
+			fill_keys_from_vectors(rs, full, n);
+		rs->stats.rows_returned += n;
+		return true;
+	}
+	rs->pending_done = true;
+	return false;
+}
+
+bool
+ColReadNext(ColReadState *rs, ColBatch **batch)
+{
+	MemoryContext old;
+
+	MemoryContextReset(rs->batch_cxt);
+	old = MemoryContextSwitchTo(rs->batch_cxt);
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (rs->cur >= 0)
+		{
+			ColFooter  *f = rs->footer;
+
+			while (rs->next_group < f->ngroups && rs->group_skip[rs->next_group])
+				rs->next_group++;
+			if (rs->next_group < f->ngroups)
+			{
+				decode_group(rs, rs->next_group++);
+				rs->stats.rows_returned += rs->batch.nrows;
+				MemoryContextSwitchTo(old);
+				*batch = &rs->batch;
+				return true;
+			}
+			rs->cur = -1;
+		}
+		if (rs->cur < 0)
+		{
+			int			idx = next_stripe(rs);
+
+			if (idx >= 0)
+			{
+				load_stripe(rs, idx);
+				continue;
+			}
+		}
+		if (!rs->pending_done && next_pending(rs))
+		{
+			MemoryContextSwitchTo(old);
+			*batch = &rs->batch;
+			return true;
+		}
+		MemoryContextSwitchTo(old);
+		return false;
+	}
+}
+
+void
+ColRescan(ColReadState *rs)
+{
+	MemoryContextReset(rs->batch_cxt);
+	MemoryContextReset(rs->stripe_cxt);
+	rs->next_local = 0;
+	rs->cur = -1;
+	rs->footer = NULL;
+	rs->pend_idx = 0;
+	rs->pend_row = 0;
+	rs->pending_done = false;
+	memset(&rs->stats, 0, sizeof(rs->stats));
+}
+
+void
+ColReadGetStats(ColReadState *rs, ColReadStats *stats)
+{
+	*stats = rs->stats;
+}
+
+const ColStripeInfo *
+ColReadStripes(ColReadState *rs, int *nstripes)
+{
+	*nstripes = rs->nstripes;
+	return rs->stripes;
+}
+
+void
+ColEndRead(ColReadState *rs)
+{
+	ListCell   *lc;
+
+	foreach(lc, rs->pending)
+		ColReleaseBuffer(lfirst(lc));
+	MemoryContextDelete(rs->cxt);
+}
+
+void
+ColRownumToTid(uint64 rownum, ItemPointer tid)
+{
+	ItemPointerSet(tid, (BlockNumber) (rownum / MaxHeapTuplesPerPage),
+				   (OffsetNumber) (rownum % MaxHeapTuplesPerPage + 1));
+}
+
+uint64
+ColTidToRownum(ItemPointer tid)
+{
+	return (uint64) ItemPointerGetBlockNumber(tid) * MaxHeapTuplesPerPage +
+		ItemPointerGetOffsetNumber(tid) - 1;
+}
