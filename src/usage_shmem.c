@@ -206,6 +206,8 @@ UsagePurgeStale(TimestampTz now)
 		if (!s->overflow)
 		{
 			t = hash_search(usage_tenants, keyTenant(&s->key), HASH_FIND, NULL);
+			if (t == NULL)		/* counted under the overflow tenant */
+				t = hash_search(usage_tenants, USAGE_OVERFLOW, HASH_FIND, NULL);
 			if (t != NULL && t->nseries > 0)
 				t->nseries--;
 		}
