@@ -36,6 +36,7 @@
 typedef struct LocalSeries
 {
 	UsageKey	key;
+	uint32		hash;			/* usage_key_hash(key), reused for the merge */
 	int64		bytes;
 	int64		spans;
 } LocalSeries;
@@ -108,9 +109,20 @@ appendKeyPart(char *buf, uint32 *pos, const char *s, int maxlen)
 
 	while (*s)
 	{
-		int			l = pg_utf_mblen((const unsigned char *) s);
+		int			l;
 		int			i;
 		bool		ok = true;
+
+		if (!IS_HIGHBIT_SET(*s))
+		{
+			/* ASCII, the common case */
+			if (used + 1 > maxlen)
+				break;
+			buf[p++] = *s++;
+			used++;
+			continue;
+		}
+		l = pg_utf_mblen((const unsigned char *) s);
 
 		for (i = 1; i < l; i++)
 			if (s[i] == '\0')
@@ -200,20 +212,39 @@ applyAttributes(const UsageConfig *cfg, char scope, OtlpKeyValue *const *kvs,
 	}
 }
 
-static void
+/* Are the label values of two spans the same strings? */
+static inline bool
+sameValues(const char *const *a, const char *const *b, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (a[i] == b[i])
+			continue;
+		if (a[i] == NULL || b[i] == NULL || strcmp(a[i], b[i]) != 0)
+			return false;
+	}
+	return true;
+}
+
+static LocalSeries *
 addLocal(const UsageKey *key, int64 bytes)
 {
 	LocalSeries *ls;
+	uint32		hash = usage_key_hash(key, sizeof(UsageKey));
 	bool		found;
 
-	ls = hash_search(local_series, key, HASH_ENTER, &found);
+	ls = hash_search_with_hash_value(local_series, key, hash, HASH_ENTER, &found);
 	if (!found)
 	{
+		ls->hash = hash;
 		ls->bytes = 0;
 		ls->spans = 0;
 	}
 	ls->bytes += bytes;
 	ls->spans++;
+	return ls;
 }
 
 /* Add the local sums of one request to the shared table and clear them. */
@@ -241,12 +272,14 @@ mergeLocal(const char *tenant, const UsageConfig *cfg, int valuecap)
 		UsageSeries *s;
 		bool		found;
 
-		s = hash_search(usage_series, &ls->key, HASH_FIND, NULL);
+		s = hash_search_with_hash_value(usage_series, &ls->key, ls->hash,
+										HASH_FIND, NULL);
 		if (s == NULL && t->nseries < maxcard &&
 			usage_shared->nseries < usage_shared->max_series &&
 			usage_key_cmp(&ls->key, &okey, 0) != 0)
 		{
-			s = hash_search(usage_series, &ls->key, HASH_ENTER_NULL, &found);
+			s = hash_search_with_hash_value(usage_series, &ls->key, ls->hash,
+											HASH_ENTER_NULL, &found);
 			if (s != NULL)
 			{
 				memset((char *) s + sizeof(UsageKey), 0,
@@ -273,7 +306,8 @@ mergeLocal(const char *tenant, const UsageConfig *cfg, int valuecap)
 			s->spans += ls->spans;
 			s->last_seen = now;
 		}
-		hash_search(local_series, &ls->key, HASH_REMOVE, NULL);
+		hash_search_with_hash_value(local_series, &ls->key, ls->hash,
+									HASH_REMOVE, NULL);
 	}
 	LWLockRelease(usage_shared->lock);
 }
@@ -289,6 +323,8 @@ UsageTrackRequest(const OtlpRequest *req, const char *tenant)
 	const UsageConfig *cfg = usage_config;
 	const char *resvals[USAGE_MAX_DIMENSIONS];
 	const char *values[USAGE_MAX_DIMENSIONS];
+	const char *prevvals[USAGE_MAX_DIMENSIONS];
+	LocalSeries *prev = NULL;
 	int			valuecap;
 	size_t		r,
 				s,
@@ -396,13 +432,21 @@ UsageTrackRequest(const OtlpRequest *req, const char *tenant)
 				memcpy(values, resvals, sizeof(char *) * cfg->nlabels);
 				applyAttributes(cfg, USAGE_SCOPE_SPAN, span->attributes,
 								span->n_attributes, values);
-				buildKey(&key, tenant, cfg, values, valuecap);
 				if (first)
 				{
 					charge += first_extra;
 					first = false;
 				}
-				addLocal(&key, charge);
+				if (prev != NULL && sameValues(values, prevvals, cfg->nlabels))
+				{
+					/* same series as the previous span: skip key and lookup */
+					prev->bytes += charge;
+					prev->spans++;
+					continue;
+				}
+				buildKey(&key, tenant, cfg, values, valuecap);
+				prev = addLocal(&key, charge);
+				memcpy(prevvals, values, sizeof(char *) * cfg->nlabels);
 			}
 		}
 		pfree(sizes);
