@@ -95,7 +95,7 @@ QualityTrackRequest(const OtlpRequest *req, const char *tenant,
 		return;
 
 	memset(&local, 0, sizeof(local));
-	bytes = (int64) protobuf_c_message_get_packed_size(&req->base);
+	bytes = UsageRequestBytes(req);
 	now_s = unixNowSeconds();
 	for (r = 0; r < req->n_resource_spans; r++)
 	{

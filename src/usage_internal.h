@@ -152,6 +152,9 @@ extern UsageSnapshotEntry *UsageSnapshot(int *count);
 extern UsageSnapshotEntry *UsageTakeDeltas(int *count);
 extern UsageTenant *QualitySnapshot(int *count);
 
+/* in usage_track.c */
+extern int64 UsageRequestBytes(const OtlpRequest *req);
+
 /* in usage_funcs.c */
 extern void UsageAppendLabelValue(StringInfo buf, const char *s);
 extern const char *UsageKeyNext(const UsageKey *key, const char *p);

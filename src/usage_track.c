@@ -44,6 +44,16 @@ typedef struct LocalSeries
 static HTAB *local_series = NULL;
 static MemoryContext track_cxt = NULL;
 
+/*
+ * The protobuf size of the request last attributed, for
+ * QualityTrackRequest (UsageRequestBytes), so that the request is not
+ * sized twice.  Identified by its address and first batch; cleared when
+ * the next request comes in and when it is used.
+ */
+static const OtlpRequest *sized_req = NULL;
+static const OtlpResourceSpans *sized_first = NULL;
+static int64 sized_bytes = 0;
+
 /* Bytes of the varint encoding of v. */
 static inline size_t
 varintSize(uint64 v)
@@ -325,11 +335,13 @@ UsageTrackRequest(const OtlpRequest *req, const char *tenant)
 	const char *values[USAGE_MAX_DIMENSIONS];
 	const char *prevvals[USAGE_MAX_DIMENSIONS];
 	LocalSeries *prev = NULL;
+	int64		request_bytes = 0;
 	int			valuecap;
 	size_t		r,
 				s,
 				i;
 
+	sized_req = NULL;
 	if (!UsageTrackingEnabled() || req == NULL)
 		return;
 
@@ -375,7 +387,10 @@ UsageTrackRequest(const OtlpRequest *req, const char *tenant)
 		for (s = 0; s < rs->n_scope_spans; s++)
 			nspans += rs->scope_spans[s]->n_spans;
 		if (nspans == 0)
+		{
+			request_bytes += framed(protobuf_c_message_get_packed_size(&rs->base));
 			continue;
+		}
 
 		/*
 		 * sizes: spans, then the ScopeSpans and the batch around them (in
@@ -408,6 +423,7 @@ UsageTrackRequest(const OtlpRequest *req, const char *tenant)
 		batch_bytes += stringFieldSize(rs->schema_url);
 		batch_bytes += unknownFieldsSize(&rs->base);
 		Assert(batch_bytes == (int64) protobuf_c_message_get_packed_size(&rs->base));
+		request_bytes += framed(batch_bytes);
 
 		share = divRoundHalfEven(batch_bytes - span_bytes, nspans);
 		first_extra = (batch_bytes - span_bytes) - share * nspans;
@@ -453,4 +469,26 @@ UsageTrackRequest(const OtlpRequest *req, const char *tenant)
 	}
 
 	mergeLocal(tenant, cfg, valuecap);
+
+	request_bytes += unknownFieldsSize(&req->base);
+	Assert(request_bytes == (int64) protobuf_c_message_get_packed_size(&req->base));
+	sized_req = req;
+	sized_first = req->n_resource_spans > 0 ? req->resource_spans[0] : NULL;
+	sized_bytes = request_bytes;
+}
+
+/*
+ * The protobuf size of a decoded request: remembered from
+ * UsageTrackRequest when it just attributed this request, else computed.
+ */
+int64
+UsageRequestBytes(const OtlpRequest *req)
+{
+	if (req == sized_req && req != NULL &&
+		sized_first == (req->n_resource_spans > 0 ? req->resource_spans[0] : NULL))
+	{
+		sized_req = NULL;
+		return sized_bytes;
+	}
+	return (int64) protobuf_c_message_get_packed_size(&req->base);
 }
