@@ -2,7 +2,8 @@
 # Cost of cost attribution on tempo.ingest(): the same requests ingested
 # with tempo.cost_attribution_enabled off and on (3 dimensions: resource
 # service.name, span http.method, span user; 10 x 5 x 100 = 5,000 distinct
-# label sets), alternating rounds, on a temporary instance.
+# label sets), alternating rounds, on a temporary instance; prints each
+# round and the medians.  Build without assertions for real figures.
 # Usage: usage_overhead.sh [rounds] [port]     (needs the extension installed)
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/common.sh"
@@ -73,8 +74,13 @@ SELECT round(10000 / extract(epoch FROM clock_timestamp() - current_setting('ben
 SQL
 }
 
+offs=(); ons=()
 for i in $(seq "$ROUNDS"); do
 	off=$(run off); on=$(run on)
+	offs+=("$off"); ons+=("$on")
 	echo "round $i: spans/s off $off, on $on ($(( on * 100 / off ))%)"
 done
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+moff=$(median "${offs[@]}"); mon=$(median "${ons[@]}")
+echo "median spans/s: off $moff, on $mon ($(( mon * 100 / moff ))%)"
 echo "series: $(psql_b -c 'SELECT count(*) FROM tempo.usage')"
