@@ -23,6 +23,8 @@
 #include "utils/memutils.h"
 
 #include "otlp.h"
+#include "quality.h"
+#include "usage.h"
 
 PG_FUNCTION_INFO_V1(tempo_ingest);
 PG_FUNCTION_INFO_V1(tempo_trace_json);
@@ -62,7 +64,9 @@ tempo_ingest(PG_FUNCTION_ARGS)
 								   ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(reqcxt);
 	req = OtlpDecode(format, VARDATA_ANY(payload), VARSIZE_ANY_EXHDR(payload));
+	UsageTrackRequest(req, tenant);
 	OtlpStoreRequest(req, tenant, &stats);
+	QualityTrackRequest(req, tenant, &stats);
 	MemoryContextSwitchTo(oldcxt);
 
 	message = OtlpStatsMessage(&stats);

@@ -29,6 +29,7 @@
 #include "col.h"
 #include "col_customscan.h"
 #include "tempo.h"
+#include "usage.h"
 
 PG_MODULE_MAGIC;
 
@@ -199,7 +200,7 @@ _PG_init(void)
 							   0,
 							   NULL, NULL, NULL);
 
-	DefineCustomBoolVariable("tempo.cost_attribution.enabled",
+	DefineCustomBoolVariable("tempo.cost_attribution_enabled",
 							 "Count received bytes per configured attribute dimensions.",
 							 NULL,
 							 &tempo_cost_attribution_enabled,
@@ -208,16 +209,16 @@ _PG_init(void)
 							 0,
 							 NULL, NULL, NULL);
 
-	DefineCustomStringVariable("tempo.cost_attribution.dimensions",
+	DefineCustomStringVariable("tempo.cost_attribution_dimensions",
 							   "Comma-separated attributes (attr or attr=label) for cost attribution.",
 							   NULL,
 							   &tempo_cost_attribution_dimensions,
 							   "",
 							   PGC_SIGHUP,
 							   0,
-							   NULL, NULL, NULL);
+							   usage_check_dimensions, usage_assign_dimensions, NULL);
 
-	DefineCustomIntVariable("tempo.cost_attribution.max_cardinality",
+	DefineCustomIntVariable("tempo.cost_attribution_max_cardinality",
 							"Most cost-attribution series per tenant before overflow.",
 							NULL,
 							&tempo_cost_attribution_max_cardinality,
@@ -226,7 +227,7 @@ _PG_init(void)
 							0,
 							NULL, NULL, NULL);
 
-	DefineCustomStringVariable("tempo.cost_attribution.stale_duration",
+	DefineCustomStringVariable("tempo.cost_attribution_stale_duration",
 							   "Cost-attribution series unused for this long are purged.",
 							   NULL,
 							   &tempo_cost_attribution_stale_duration,
@@ -242,4 +243,5 @@ _PG_init(void)
 	ColInit();
 	ColCustomScanInit();
 	ColAggScanInit();
+	UsageInit();
 }

@@ -40,6 +40,7 @@ extern bool tempo_preloaded;
 extern Interval *TempoParseIntervalSetting(const char *name, const char *value);
 
 /* Subsystem initialisation, called once from _PG_init, go below. */
+extern void UsageInit(void);	/* usage_shmem.c */
 
 /* in http_worker.c: ingest workers, their settings and shared memory */
 extern void HttpInit(void);

@@ -15,8 +15,8 @@ is($node->safe_psql('postgres', 'SHOW shared_preload_libraries'), 'tempo', 'prel
 is($node->safe_psql('postgres', 'SHOW tempo.partition_interval'), '1 day', 'partition_interval default');
 is($node->safe_psql('postgres', 'SHOW tempo.retention'), '14 days', 'retention default');
 is($node->safe_psql('postgres', 'SHOW tempo.max_request_bytes'), '16MB', 'max_request_bytes default');
-is($node->safe_psql('postgres', 'SHOW tempo.cost_attribution.max_cardinality'), '10000',
-	'cost_attribution.max_cardinality default');
+is($node->safe_psql('postgres', 'SHOW tempo.cost_attribution_max_cardinality'), '10000',
+	'cost_attribution_max_cardinality default');
 
 my ($ret, $out, $err) = $node->psql('postgres', q{SET tempo.partition_interval = '-1 day'});
 isnt($ret, 0, 'a negative partition interval is refused');
