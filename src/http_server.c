@@ -42,6 +42,7 @@
 
 #include "http_internal.h"
 #include "tempo.h"
+#include "usage.h"
 
 #define HTTP_ALL_METHODS \
 	(EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | \
@@ -383,6 +384,18 @@ handleMetrics(struct evhttp_request *req)
 				 buf.data, buf.len, 0);
 }
 
+/* GET /usage_metrics: cost attribution series, Prometheus text format. */
+static void
+handleUsageMetrics(struct evhttp_request *req)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	UsageAppendMetrics(&buf);
+	sendResponse(req, 200, "text/plain; version=0.0.4; charset=utf-8",
+				 buf.data, buf.len, 0);
+}
+
 static void
 dispatch(struct evhttp_request *req)
 {
@@ -404,7 +417,8 @@ dispatch(struct evhttp_request *req)
 		else
 			handleTraces(req);
 	}
-	else if (strcmp(path, "/ready") == 0 || strcmp(path, "/metrics") == 0)
+	else if (strcmp(path, "/ready") == 0 || strcmp(path, "/metrics") == 0 ||
+			 strcmp(path, "/usage_metrics") == 0)
 	{
 		if (!get)
 		{
@@ -414,6 +428,8 @@ dispatch(struct evhttp_request *req)
 		}
 		else if (path[1] == 'r')
 			handleReady(req);
+		else if (path[1] == 'u')
+			handleUsageMetrics(req);
 		else
 			handleMetrics(req);
 	}

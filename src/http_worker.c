@@ -67,7 +67,9 @@
 
 #include "http.h"
 #include "http_internal.h"
+#include "quality.h"
 #include "tempo.h"
+#include "usage.h"
 
 /* seconds before the postmaster restarts a worker that exited */
 #define HTTP_WORKER_RESTART_SECS	1
@@ -358,7 +360,9 @@ storeItem(HttpIngestItem *item)
 
 		req = OtlpDecode(item->format, item->body, item->len);
 		decoded = true;
+		UsageTrackRequest(req, item->tenant);
 		OtlpStoreRequest(req, item->tenant, &item->stats);
+		QualityTrackRequest(req, item->tenant, &item->stats);
 		msg = OtlpStatsMessage(&item->stats);
 		item->message = msg ? MemoryContextStrdup(item->cxt, msg) : NULL;
 		item->status = HTTP_STATUS_OK;

@@ -147,5 +147,31 @@ my ($accepted) = $out =~ /^tempo_ingest_spans_accepted_total (\d+)$/m;
 is($accepted, $node->safe_psql('postgres', 'SELECT count(*) FROM tempo.spans'),
 	'accepted span counter equals the rows stored');
 
+# cost attribution through the workers, served on /usage_metrics
+$node->safe_psql('postgres', q{
+	ALTER SYSTEM SET tempo.cost_attribution_enabled = on;
+	ALTER SYSTEM SET tempo.cost_attribution_dimensions = 'service.name';
+	SELECT pg_reload_conf();
+});
+ok(wait_until(sub {
+	$node->safe_psql('postgres', q{SELECT current_setting('tempo.cost_attribution_dimensions')}) eq 'service.name' }),
+	'cost attribution settings reloaded');
+my $span_json = '{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"cart"}}]},'
+  . '"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0102030405060708",'
+  . '"name":"usage","kind":2,"startTimeUnixNano":"' . (time() * 1000000000) . '","endTimeUnixNano":"' . (time() * 1000000000 + 1000) . '"}]}]}]}';
+ok(wait_until(sub {
+	my ($r, $o) = curl('-o', '/dev/null', '-w', '%{http_code}', '-H', 'Content-Type: application/json',
+		'--data-binary', $span_json, "http://127.0.0.1:$node->{tempo_http}/v1/traces");
+	($r, $out) = curl("http://127.0.0.1:$node->{tempo_http}/usage_metrics");
+	$out =~ /^tempo_usage_tracker_bytes_received_total\{[^}]*service_name="cart"[^}]*\} \d+$/m }),
+	'/usage_metrics has the series of the span sent');
+SKIP:
+{
+	skip 'promtool not installed', 1 unless system('sh', '-c', 'command -v promtool >/dev/null') == 0;
+	my ($pout, $perr);
+	IPC::Run::run([ 'promtool', 'check', 'metrics' ], '<', \$out, '>', \$pout, '2>', \$perr);
+	is($? >> 8, 0, 'promtool accepts the /usage_metrics exposition') or diag "$pout$perr";
+}
+
 $node->stop;
 done_testing();
