@@ -6,6 +6,8 @@ echo "== pg_regress"
 bash "$here/test-regress.sh"
 echo "== TAP"
 bash "$here/test-tap.sh"
+echo "== TraceQL conformance"
+bash "$here/../test/conformance/run.sh"
 for layer in e2e fuzz; do
 	if [ -x "$here/test-$layer.sh" ]; then
 		echo "== $layer"
