@@ -710,6 +710,31 @@ build_dict(Datum *dense, int nn, DictEntry **entries_out, uint32 *codes)
 	return nent;
 }
 
+/*
+ * Does a jsonb chunk hold so few distinct documents that a dictionary of
+ * whole documents beats shredding?  Resource attributes are the case: one
+ * document per service instance, repeated on every span.  A dictionary
+ * stores each document once and a few bits per row; shredding would store
+ * every key's value on every row.  Key reads on such chunks decode the
+ * dictionary's documents instead of one key's stream.
+ */
+static bool
+jsonb_few_distinct(Datum *dense, int nn)
+{
+	uint32	   *codes;
+	DictEntry  *ent = NULL;
+	int			ndict;
+
+	if (nn < 64)
+		return false;
+	codes = palloc(sizeof(uint32) * nn);
+	ndict = build_dict(dense, nn, &ent, codes);
+	pfree(codes);
+	if (ent != NULL)
+		pfree(ent);
+	return ndict > 0 && ndict * 32 <= nn;
+}
+
 static void
 encode_varlena(ColTypeInfo *ti, Datum *dense, int nn, ColBuf *b, ColEncodedChunk *out)
 {
@@ -851,7 +876,7 @@ ColEncodeChunk(ColTypeInfo *ti, Datum *values, bool *isnull, int n,
 	{
 		StringInfoData sb;
 
-		if (ti->is_jsonb)
+		if (ti->is_jsonb && !jsonb_few_distinct(dense, nn))
 		{
 			initStringInfo(&sb);
 			if (ColJsonbShred(dense, nn, &sb))
