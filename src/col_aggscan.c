@@ -328,18 +328,10 @@ groupable_type(Oid type, Oid collation)
  * ---------------------------------------------------------------------
  */
 
-static Node *
-strip_relabel(Node *node)
-{
-	while (node && IsA(node, RelabelType))
-		node = (Node *) ((RelabelType *) node)->arg;
-	return node;
-}
-
 static bool
 is_rel_var(Node *node, Index relid)
 {
-	Var		   *var = (Var *) strip_relabel(node);
+	Var		   *var = (Var *) ColStripRelabel(node);
 
 	return var != NULL && IsA(var, Var) && var->varno == relid &&
 		var->varlevelsup == 0 && var->varattno > 0;
@@ -359,7 +351,7 @@ filter_entry(Node *clause, Index relid)
 
 		if (nt->argisrow || !is_rel_var((Node *) nt->arg, relid))
 			return NIL;
-		var = (Var *) strip_relabel((Node *) nt->arg);
+		var = (Var *) ColStripRelabel((Node *) nt->arg);
 		return list_make2(makeInteger(nt->nulltesttype == IS_NULL ? FILTER_ISNULL : FILTER_NOTNULL),
 						  makeInteger(var->varattno));
 	}
@@ -374,8 +366,8 @@ filter_entry(Node *clause, Index relid)
 
 		if (list_length(op->args) != 2)
 			return NIL;
-		l = strip_relabel(linitial(op->args));
-		r = strip_relabel(lsecond(op->args));
+		l = ColStripRelabel(linitial(op->args));
+		r = ColStripRelabel(lsecond(op->args));
 		if (is_rel_var(l, relid) && IsA(r, Const))
 		{
 			var = (Var *) l;
@@ -434,7 +426,7 @@ agg_entry(Aggref *aggref, Index relid)
 		tle = linitial_node(TargetEntry, aggref->args);
 		if (!is_rel_var((Node *) tle->expr, relid))
 			return NIL;
-		var = (Var *) strip_relabel((Node *) tle->expr);
+		var = (Var *) ColStripRelabel((Node *) tle->expr);
 		attno = var->varattno;
 		argtype = var->vartype;
 
@@ -578,7 +570,7 @@ col_upper_paths(PlannerInfo *root, UpperRelationKind stage,
 
 		if (!is_rel_var(expr, relid))
 			return;
-		var = (Var *) strip_relabel(expr);
+		var = (Var *) ColStripRelabel(expr);
 		if (!groupable_type(var->vartype, var->varcollid))
 			return;
 		groupcols = lappend_int(groupcols, var->varattno);
@@ -1103,19 +1095,7 @@ agg_begin(CustomScanState *node, EState *estate, int eflags)
 		}
 	}
 
-	state->npreds = list_length(preds);
-	state->preds = palloc0(sizeof(ColPredicate) * Max(state->npreds, 1));
-	i = 0;
-	foreach(lc, preds)
-	{
-		List	   *entry = (List *) lfirst(lc);
-		ColPredicate *p = &state->preds[i++];
-
-		p->attno = intVal(linitial(entry));
-		p->op = (ColPredOp) intVal(lsecond(entry));
-		p->value = lthird_node(Const, entry)->constvalue;
-		p->collation = (Oid) intVal(lfourth(entry));
-	}
+	state->preds = ColPredicatesFromList(preds, &state->npreds);
 
 	state->nout = list_length(outmap);
 	state->out = palloc(sizeof(OutCol) * Max(state->nout, 1));

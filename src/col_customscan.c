@@ -282,8 +282,8 @@ col_set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti,
 }
 
 /* Strip binary-compatible relabelling. */
-static Node *
-strip_relabel(Node *node)
+Node *
+ColStripRelabel(Node *node)
 {
 	while (node && IsA(node, RelabelType))
 		node = (Node *) ((RelabelType *) node)->arg;
@@ -360,8 +360,8 @@ ColPushdownEntry(Node *clause, Index relid)
 	op = (OpExpr *) clause;
 	if (list_length(op->args) != 2)
 		return NIL;
-	left = strip_relabel(linitial(op->args));
-	right = strip_relabel(lsecond(op->args));
+	left = ColStripRelabel(linitial(op->args));
+	right = ColStripRelabel(lsecond(op->args));
 	if (IsA(left, Var) && IsA(right, Const))
 	{
 		var = (Var *) left;
@@ -487,7 +487,6 @@ col_begin(CustomScanState *node, EState *estate, int eflags)
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	List	   *pushdown = linitial(cscan->custom_private);
 	Bitmapset  *refs = NULL;
-	ListCell   *lc;
 	int			i;
 
 	/* columns referenced by the target list and the quals */
@@ -513,20 +512,33 @@ col_begin(CustomScanState *node, EState *estate, int eflags)
 		}
 	}
 
-	state->npreds = list_length(pushdown);
-	state->preds = palloc0(sizeof(ColPredicate) * Max(state->npreds, 1));
-	i = 0;
+	state->preds = ColPredicatesFromList(pushdown, &state->npreds);
+}
+
+/*
+ * Turn a list of ColPushdownEntry() results (from a plan's custom_private)
+ * into a palloc'd ColPredicate array; the constants stay in the plan.
+ */
+ColPredicate *
+ColPredicatesFromList(List *pushdown, int *npreds)
+{
+	ColPredicate *preds;
+	ListCell   *lc;
+	int			i = 0;
+
+	*npreds = list_length(pushdown);
+	preds = palloc0(sizeof(ColPredicate) * Max(*npreds, 1));
 	foreach(lc, pushdown)
 	{
 		List	   *entry = (List *) lfirst(lc);
-		Const	   *con = lthird_node(Const, entry);
-		ColPredicate *p = &state->preds[i++];
+		ColPredicate *p = &preds[i++];
 
 		p->attno = intVal(linitial(entry));
 		p->op = (ColPredOp) intVal(lsecond(entry));
-		p->value = con->constvalue;
+		p->value = lthird_node(Const, entry)->constvalue;
 		p->collation = (Oid) intVal(lfourth(entry));
 	}
+	return preds;
 }
 
 static void
