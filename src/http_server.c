@@ -41,6 +41,7 @@
 #include "utils/timestamp.h"
 
 #include "http_internal.h"
+#include "quality.h"
 #include "tempo.h"
 #include "usage.h"
 
@@ -380,6 +381,7 @@ handleMetrics(struct evhttp_request *req)
 
 	initStringInfo(&buf);
 	HttpMetricsText(&buf);
+	QualityAppendMetrics(&buf);
 	sendResponse(req, 200, "text/plain; version=0.0.4; charset=utf-8",
 				 buf.data, buf.len, 0);
 }

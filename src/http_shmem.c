@@ -28,24 +28,12 @@
 typedef struct HttpCounters
 {
 	pg_atomic_uint64 requests[HTTP_NUM_PROTOCOLS][HTTP_NUM_STATUSES];
-	pg_atomic_uint64 bytes_received;
-	pg_atomic_uint64 spans_received;
 	pg_atomic_uint64 spans_accepted;
-	pg_atomic_uint64 spans_rejected[OTLP_NUM_REJECT_REASONS];
-	pg_atomic_uint64 attributes_truncated;
 	pg_atomic_uint64 commits;
 	pg_atomic_uint64 committed_requests;
 } HttpCounters;
 
 static HttpCounters *httpCounters = NULL;
-
-/* Label values of OtlpRejectReason, Tempo style. */
-static const char *const rejectReasonNames[OTLP_NUM_REJECT_REASONS] = {
-	"invalid_trace_id",
-	"invalid_span_id",
-	"invalid_parent_span_id",
-	"invalid_time"
-};
 
 static const char *const grpcCodeNames[GRPC_NUM_CODES] = {
 	"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
@@ -77,12 +65,7 @@ HttpShmemStartup(void)
 		for (i = 0; i < HTTP_NUM_PROTOCOLS; i++)
 			for (j = 0; j < HTTP_NUM_STATUSES; j++)
 				pg_atomic_init_u64(&httpCounters->requests[i][j], 0);
-		pg_atomic_init_u64(&httpCounters->bytes_received, 0);
-		pg_atomic_init_u64(&httpCounters->spans_received, 0);
 		pg_atomic_init_u64(&httpCounters->spans_accepted, 0);
-		for (i = 0; i < OTLP_NUM_REJECT_REASONS; i++)
-			pg_atomic_init_u64(&httpCounters->spans_rejected[i], 0);
-		pg_atomic_init_u64(&httpCounters->attributes_truncated, 0);
 		pg_atomic_init_u64(&httpCounters->commits, 0);
 		pg_atomic_init_u64(&httpCounters->committed_requests, 0);
 	}
@@ -98,20 +81,17 @@ HttpCountRequest(HttpProtocol protocol, HttpStatus status)
 	pg_atomic_fetch_add_u64(&httpCounters->requests[protocol][status], 1);
 }
 
-/* Count the spans of one stored request and its payload bytes. */
+/*
+ * Count the accepted spans of one stored request.  Bytes, received and
+ * rejected spans and truncations are counted per tenant by the quality
+ * tracker (quality_track.c).
+ */
 void
 HttpCountIngest(const OtlpIngestStats *stats, size_t bytes)
 {
-	int			i;
-
 	if (httpCounters == NULL)
 		return;
-	pg_atomic_fetch_add_u64(&httpCounters->bytes_received, bytes);
-	pg_atomic_fetch_add_u64(&httpCounters->spans_received, stats->spans_received);
 	pg_atomic_fetch_add_u64(&httpCounters->spans_accepted, stats->spans_accepted);
-	for (i = 0; i < OTLP_NUM_REJECT_REASONS; i++)
-		pg_atomic_fetch_add_u64(&httpCounters->spans_rejected[i], stats->rejected[i]);
-	pg_atomic_fetch_add_u64(&httpCounters->attributes_truncated, stats->truncated);
 }
 
 /* Count one group commit covering nrequests stored requests. */
@@ -169,32 +149,15 @@ HttpMetricsText(StringInfo out)
 							 "tempo_ingest_requests_total{protocol=\"grpc\",code=\"%s\"} " UINT64_FORMAT "\n",
 							 grpcCodeNames[i], grpc[i]);
 
-	metricHeader(out, "tempo_distributor_bytes_received_total",
-				 "Bytes of OTLP payload received (after decompression) in stored requests.");
-	metricValue(out, "tempo_distributor_bytes_received_total",
-				&httpCounters->bytes_received);
-
-	metricHeader(out, "tempo_distributor_spans_received_total",
-				 "Spans received in stored requests.");
-	metricValue(out, "tempo_distributor_spans_received_total",
-				&httpCounters->spans_received);
-
+	/*
+	 * tempo_distributor_* and tempo_discarded_spans_total are emitted per
+	 * tenant by QualityAppendMetrics (quality_track.c), appended to the same
+	 * exposition; a family may appear only once.
+	 */
 	metricHeader(out, "tempo_ingest_spans_accepted_total",
 				 "Spans stored and acknowledged.");
 	metricValue(out, "tempo_ingest_spans_accepted_total",
 				&httpCounters->spans_accepted);
-
-	metricHeader(out, "tempo_discarded_spans_total",
-				 "Spans rejected (reported as partial success), by reason.");
-	for (i = 0; i < OTLP_NUM_REJECT_REASONS; i++)
-		appendStringInfo(out, "tempo_discarded_spans_total{reason=\"%s\"} " UINT64_FORMAT "\n",
-						 rejectReasonNames[i],
-						 pg_atomic_read_u64(&httpCounters->spans_rejected[i]));
-
-	metricHeader(out, "tempo_distributor_attributes_truncated_total",
-				 "Attribute keys and string values truncated to tempo.max_attribute_bytes.");
-	metricValue(out, "tempo_distributor_attributes_truncated_total",
-				&httpCounters->attributes_truncated);
 
 	metricHeader(out, "tempo_ingest_commits_total",
 				 "Transactions committed by the ingest workers (group commits).");

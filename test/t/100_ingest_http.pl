@@ -135,7 +135,8 @@ my ($ok) = $out =~ /^tempo_ingest_requests_total\{protocol="http",code="200"\} (
 cmp_ok($ok, '>=', 9, 'successful requests counted');
 # (the 413 evhttp sends itself for a too large Content-Length is not counted)
 like($out, qr/^tempo_ingest_requests_total\{protocol="http",code="413"\} 1$/m, '413 counted');
-like($out, qr/^tempo_discarded_spans_total\{reason="invalid_span_id"\} 1$/m, 'rejected spans counted by reason');
+like($out, qr/^tempo_discarded_spans_total\{reason="invalid_span_id",tenant="single-tenant"\} 1$/m, 'rejected spans counted by reason and tenant');
+like($out, qr/^tempo_spans_distance_in_future_seconds_bucket\{tenant="single-tenant",le="300"\} \d+$/m, 'timestamp distance histograms in /metrics');
 SKIP:
 {
 	skip 'promtool not installed', 1 unless system('sh', '-c', 'command -v promtool >/dev/null') == 0;
