@@ -54,6 +54,7 @@
 #include "utils/timestamp.h"
 
 #include "http_internal.h"
+#include "quality.h"
 #include "tempo.h"
 
 #define GRPC_EXPORT_PATH "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
@@ -411,9 +412,12 @@ dispatchCall(GrpcStream *stream)
 			MemoryContextSwitchTo(oldcxt);
 			HttpItemFree(item);
 			if (r == HTTP_INFLATE_TOO_LARGE)
+			{
+				QualityTrackDiscarded(tenant, QUALITY_DISCARD_REQUEST_TOO_LARGE, 0, mlen);
 				submitError(stream, HTTP_STATUS_TOO_LARGE,
 							psprintf("message exceeds tempo.max_request_bytes (%d bytes) after decompression",
 									 tempo_max_request_bytes));
+			}
 			else
 				submitError(stream, HTTP_STATUS_BAD_DATA,
 							"could not decompress the gzip message");
@@ -428,6 +432,7 @@ dispatchCall(GrpcStream *stream)
 		{
 			MemoryContextSwitchTo(oldcxt);
 			HttpItemFree(item);
+			QualityTrackDiscarded(tenant, QUALITY_DISCARD_REQUEST_TOO_LARGE, 0, mlen);
 			submitError(stream, HTTP_STATUS_TOO_LARGE,
 						psprintf("message exceeds tempo.max_request_bytes (%d bytes)",
 								 tempo_max_request_bytes));
@@ -452,6 +457,7 @@ dispatchCall(GrpcStream *stream)
 		msg = psprintf("RATE_LIMITED: ingestion rate limit (%d bytes/s, burst %d bytes) exceeded while adding %zu bytes for tenant \"%s\"",
 					   tempo_ingest_rate_limit_bytes, tempo_ingest_burst_size_bytes,
 					   item->len, tenant);
+		QualityTrackDiscarded(tenant, QUALITY_DISCARD_RATE_LIMITED, 0, item->len);
 		HttpItemFree(item);
 		submitError(stream, HTTP_STATUS_RATE_LIMITED, msg);
 		return;

@@ -302,9 +302,12 @@ handleTraces(struct evhttp_request *req)
 			MemoryContextSwitchTo(oldcxt);
 			HttpItemFree(item);
 			if (r == HTTP_INFLATE_TOO_LARGE)
+			{
+				QualityTrackDiscarded(tenant, QUALITY_DISCARD_REQUEST_TOO_LARGE, 0, len);
 				sendStatus(req, format, HTTP_STATUS_TOO_LARGE,
 						   psprintf("request body exceeds tempo.max_request_bytes (%d bytes) after decompression",
 									tempo_max_request_bytes), 0);
+			}
 			else
 				sendStatus(req, format, HTTP_STATUS_BAD_DATA,
 						   "could not decompress the gzip request body", 0);
@@ -319,6 +322,7 @@ handleTraces(struct evhttp_request *req)
 		{
 			MemoryContextSwitchTo(oldcxt);
 			HttpItemFree(item);
+			QualityTrackDiscarded(tenant, QUALITY_DISCARD_REQUEST_TOO_LARGE, 0, len);
 			sendStatus(req, format, HTTP_STATUS_TOO_LARGE,
 					   psprintf("request body exceeds tempo.max_request_bytes (%d bytes)",
 								tempo_max_request_bytes), 0);
@@ -342,6 +346,7 @@ handleTraces(struct evhttp_request *req)
 		msg = psprintf("RATE_LIMITED: ingestion rate limit (%d bytes/s, burst %d bytes) exceeded while adding %zu bytes for tenant \"%s\"",
 					   tempo_ingest_rate_limit_bytes, tempo_ingest_burst_size_bytes,
 					   item->len, tenant);
+		QualityTrackDiscarded(tenant, QUALITY_DISCARD_RATE_LIMITED, 0, item->len);
 		HttpItemFree(item);
 		sendStatus(req, format, HTTP_STATUS_RATE_LIMITED, msg, retry_after);
 		return;
