@@ -11,7 +11,8 @@ SELECT c.oid::regclass::text AS partition,
        s.stripes,
        s.raw_bytes,
        s.stored_bytes,
-       round(s.raw_bytes::numeric / nullif(s.stored_bytes, 0), 2) AS compression_ratio
+       CASE WHEN s.row_count > 0
+            THEN round(s.raw_bytes::numeric / nullif(s.stored_bytes, 0), 2) END AS compression_ratio
   FROM pg_catalog.pg_inherits i
   JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
   JOIN pg_catalog.pg_am am ON am.oid = c.relam
