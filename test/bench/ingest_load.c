@@ -48,6 +48,7 @@
 
 #define LOAD_MAX_CONNS	1024
 #define LOAD_RECV_MAX	(1024 * 1024)
+#define Min(a, b)		((a) < (b) ? (a) : (b))
 
 typedef struct LoadRequest
 {
@@ -423,8 +424,15 @@ main(int argc, char **argv)
 							if (status > 0 && status < 600)
 								status_counts[status]++;
 							if (non200 <= 3)
-								fprintf(stderr, "ingest_load: status %d: %.200s\n", status,
-										strstr(c->rbuf, "\r\n\r\n") + 4);
+							{
+								char	   *b = strstr(c->rbuf, "\r\n\r\n") + 4;
+								char	   *e = c->rbuf + Min(c->rlen, (size_t) (b - c->rbuf) + 200);
+
+								fprintf(stderr, "ingest_load: status %d: ", status);
+								for (; b < e; b++)
+									fputc(*b >= 32 && *b < 127 ? *b : '.', stderr);
+								fputc('\n', stderr);
+							}
 						}
 						done++;
 						c->req = -1;
