@@ -16,14 +16,16 @@
  *								 (nested arrays and objects as Jsonb)
  *
  * Chunks whose header flag word has COL_JSONB_F_STRDICT set (all chunks
- * written now) carry two more uint32s after the counts: ndict and a zero
- * pad.  When ndict is 0 the strings are stored as above.  Otherwise the
- * key's strings repeat enough to be worth a dictionary: after the ints
- * come counts[1] codes (uint8, uint16 or uint32, the narrowest that
- * holds ndict - 1), then, 8-byte aligned, the ndict distinct strings as
- * aligned varlenas in first-seen order.  The reader hands out pointers
- * to the dictionary entries, so no string is copied.  Chunks without the
- * flag (written before the dictionary existed) are read as before.
+ * written now) store strings differently.  Two more uint32s follow the
+ * counts: ndict and a zero pad.  When the key's strings repeat (at most
+ * one distinct value per two strings), ndict > 0: after the ints come
+ * counts[1] codes (uint8, uint16 or uint32, the narrowest that holds
+ * ndict - 1), then, 8-byte aligned, the ndict distinct strings as
+ * aligned varlenas in first-seen order, and the reader hands out
+ * pointers to those entries.  Otherwise (ndict = 0) each string is a
+ * varint length followed by its bytes, without headers or padding, and
+ * the reader copies them into aligned varlenas.  Chunks without the
+ * flag (written before either existed) are read as described above.
  *
  * Reading one key therefore decompresses and decodes only that key's
  * stream.  Whole values are rebuilt (only when the column is projected)
@@ -54,7 +56,7 @@
 
 #define COL_JSONB_MAGIC		0x5248534A	/* "JSHR" */
 #define COL_JSONB_MAX_KEYS	512
-#define COL_JSONB_F_STRDICT	0x0001	/* streams have ndict; strings may be
+#define COL_JSONB_F_STRDICT	0x0001	/* streams have ndict; strings are packed or
 										 * dictionary coded */
 #define COL_JSONB_KNOWN_FLAGS	COL_JSONB_F_STRDICT
 #define COL_JSONB_DICT_MIN	8		/* fewer strings: never a dictionary */
@@ -129,14 +131,14 @@ append_aligned_varlena(StringInfo s, const char *data, uint32 len)
 
 /*
  * Build a dictionary of the key's strings if they repeat enough (at most
- * one distinct value per four strings).  On success return ndict, fill
+ * one distinct value per two strings).  On success return ndict, fill
  * codes[counts[1]] and append the distinct varlenas to dictout; else 0.
  */
 static uint32
 build_str_dict(ShredKey *key, uint32 *codes, StringInfo dictout)
 {
 	uint32		n = key->counts[1];
-	uint32		maxdict = n / 4;
+	uint32		maxdict = n / 2;
 	uint32		tsize = 16;
 	int32	   *table;
 	uint32	   *entoff;			/* per dictionary entry: offset in strs */
@@ -197,6 +199,45 @@ build_str_dict(ShredKey *key, uint32 *codes, StringInfo dictout)
 	pfree(table);
 	pfree(entoff);
 	return ndict;
+}
+
+/* Append v as a little-endian base-128 varint (7 bits per byte). */
+static void
+append_varint(StringInfo s, uint32 v)
+{
+	while (v >= 0x80)
+	{
+		appendStringInfoCharMacro(s, (char) ((v & 0x7F) | 0x80));
+		v >>= 7;
+	}
+	appendStringInfoCharMacro(s, (char) v);
+}
+
+/*
+ * Read a varint written by append_varint at *off (< end), advancing *off;
+ * corrupt when it runs past end or does not fit in 32 bits.
+ */
+static uint32
+read_varint(const char *raw, uint64 *off, uint64 end)
+{
+	uint32		v = 0;
+	int			shift;
+
+	for (shift = 0; shift < 35; shift += 7)
+	{
+		uint8		b;
+
+		if (*off >= end)
+			ColCorrupt("shredded jsonb stream is truncated");
+		b = (uint8) raw[(*off)++];
+		if (shift == 28 && (b & 0xF0) != 0)
+			break;
+		v |= (uint32) (b & 0x7F) << shift;
+		if ((b & 0x80) == 0)
+			return v;
+	}
+	ColCorrupt("shredded jsonb stream has a bad length");
+	return 0;					/* keep compiler quiet */
 }
 
 /* Bytes per dictionary code for a dictionary of ndict entries. */
@@ -411,7 +452,23 @@ ColJsonbShred(Datum *values, int nn, StringInfo out)
 				appendStringInfoCharMacro(&raw, '\0');
 			appendBinaryStringInfo(&raw, key->ints.data, key->ints.len);
 			if (dhdr[0] == 0)
-				appendBinaryStringInfo(&raw, key->strs.data, key->strs.len);
+			{
+				/* packed: each length, then its bytes, no padding */
+				Size		soff = 0;
+				uint32		c;
+
+				for (c = 0; c < key->counts[1]; c++)
+				{
+					uint32		len;
+
+					soff = TYPEALIGN(8, soff);
+					len = VARSIZE(key->strs.data + soff) - VARHDRSZ;
+					append_varint(&raw, len);
+					appendBinaryStringInfo(&raw, key->strs.data + soff + VARHDRSZ,
+										   len);
+					soff += len + VARHDRSZ;
+				}
+			}
 			else
 			{
 				int			w = dict_code_width(dhdr[0]);
@@ -641,6 +698,43 @@ stream_decode(ShredView *sv, int k, KeyStream *ks)
 	}
 	else if (dhdr[1] != 0)
 		ColCorrupt("shredded jsonb string dictionary has a bad header");
+	else if (sv->flags & COL_JSONB_F_STRDICT)
+	{
+		/* packed strings: copy into aligned varlenas */
+		uint64		start = off;
+		char	   *buf,
+				   *bp;
+		const char **arr;
+
+		for (i = 0; i < (int) counts[1]; i++)
+		{
+			uint32		len;
+
+			len = read_varint(raw, &off, end);
+			if (len > MaxAllocSize - VARHDRSZ || len > end - off)
+				ColCorrupt("shredded jsonb value is truncated");
+			off += len;
+		}
+		/* each value needs at most 7 bytes more than its stored length */
+		buf = MemoryContextAllocHuge(CurrentMemoryContext,
+									 Max(off - start + (uint64) counts[1] * 7, 8));
+		bp = buf;
+		arr = palloc(sizeof(char *) * Max(counts[1], 1));
+		off = start;
+		for (i = 0; i < (int) counts[1]; i++)
+		{
+			uint32		len;
+
+			len = read_varint(raw, &off, end);
+			SET_VARSIZE(bp, len + VARHDRSZ);
+			memcpy(bp + VARHDRSZ, raw + off, len);
+			arr[i] = bp;
+			off += len;
+			bp += INTALIGN(len + VARHDRSZ);
+		}
+		ks->strs = arr;
+		t = 1;
+	}
 	for (; t < 3; t++)
 	{
 		const char **arr = palloc(sizeof(char *) * Max(counts[t + 1], 1));
