@@ -54,3 +54,30 @@ SELECT j FROM cj2;
 SELECT type, value FROM tempo.col_key_values('cj2', 'j', 'k');
 \set VERBOSITY sqlstate
 SELECT * FROM tempo.col_key_values('cj', 'id', 'x');
+\set VERBOSITY default
+-- per-key string dictionaries: repeated values (few and several hundred
+-- distinct per chunk), unique values (plain), strings mixed with other types
+CREATE TABLE hd (id int, attrs jsonb);
+CREATE TABLE cd (id int, attrs jsonb) USING tempo_columnar;
+INSERT INTO hd SELECT i, jsonb_build_object(
+        'rep', (ARRAY['', 'GET', 'caf\u00e9', repeat('long', 40)])[1 + i % 4],
+        'mid', 'm' || (i % 700),
+        'uniq', 'u' || i,
+        'mix', CASE i % 3 WHEN 0 THEN to_jsonb('x' || (i % 5))
+                          WHEN 1 THEN to_jsonb(i % 7) END)
+  FROM generate_series(1, 20000) i;
+INSERT INTO cd SELECT * FROM hd;
+SELECT count(*) FROM hd JOIN cd USING (id)
+ WHERE jsonb_send(hd.attrs) IS DISTINCT FROM jsonb_send(cd.attrs);
+SELECT count(*) FROM cd;
+SELECT attrs FROM cd WHERE id IN (1, 2, 3) ORDER BY id;
+CREATE VIEW cdr AS SELECT ((ctid::text::point)[0] * 291 + (ctid::text::point)[1] - 1)::bigint AS rn,
+    attrs FROM cd;
+SELECT k, (SELECT count(*) FROM (
+    SELECT rn, attrs ->> k FROM cdr WHERE attrs ? k
+    EXCEPT ALL SELECT row_number, value FROM tempo.col_key_values('cd', 'attrs', k)) x) AS differ,
+  (SELECT count(*) FROM tempo.col_key_values('cd', 'attrs', k)) AS n,
+  (SELECT count(DISTINCT value) FROM tempo.col_key_values('cd', 'attrs', k)) AS distinct_values
+  FROM unnest(ARRAY['rep', 'mid', 'uniq', 'mix']) k;
+SELECT type, count(*), min(value), max(value) FROM tempo.col_key_values('cd', 'attrs', 'mix') GROUP BY type ORDER BY type;
+SELECT type, count(*), min(length(value)), max(length(value)) FROM tempo.col_key_values('cd', 'attrs', 'rep') GROUP BY type;

@@ -15,6 +15,18 @@
  *								 numeric, kept bit for bit), then others
  *								 (nested arrays and objects as Jsonb)
  *
+ * Chunks whose header flag word has COL_JSONB_F_STRDICT set (all chunks
+ * written now) store strings differently.  Two more uint32s follow the
+ * counts: ndict and a zero pad.  When the key's strings repeat (at most
+ * one distinct value per two strings), ndict > 0: after the ints come
+ * counts[1] codes (uint8, uint16 or uint32, the narrowest that holds
+ * ndict - 1), then, 8-byte aligned, the ndict distinct strings as
+ * aligned varlenas in first-seen order, and the reader hands out
+ * pointers to those entries.  Otherwise (ndict = 0) each string is a
+ * varint length followed by its bytes, without headers or padding, and
+ * the reader copies them into aligned varlenas.  Chunks without the
+ * flag (written before either existed) are read as described above.
+ *
  * Reading one key therefore decompresses and decodes only that key's
  * stream.  Whole values are rebuilt (only when the column is projected)
  * by pushing every present key's value into a new object; jsonb objects
@@ -44,6 +56,10 @@
 
 #define COL_JSONB_MAGIC		0x5248534A	/* "JSHR" */
 #define COL_JSONB_MAX_KEYS	512
+#define COL_JSONB_F_STRDICT	0x0001	/* streams have ndict; strings are packed or
+										 * dictionary coded */
+#define COL_JSONB_KNOWN_FLAGS	COL_JSONB_F_STRDICT
+#define COL_JSONB_DICT_MIN	8		/* fewer strings: never a dictionary */
 
 typedef struct ShredKey
 {
@@ -111,6 +127,128 @@ append_aligned_varlena(StringInfo s, const char *data, uint32 len)
 	memcpy(s->data + s->len + VARHDRSZ, data, len);
 	s->len += len + VARHDRSZ;
 	s->data[s->len] = '\0';
+}
+
+/*
+ * Build a dictionary of the key's strings if they repeat enough (at most
+ * one distinct value per two strings).  On success return ndict, fill
+ * codes[counts[1]] and append the distinct varlenas to dictout; else 0.
+ */
+static uint32
+build_str_dict(ShredKey *key, uint32 *codes, StringInfo dictout)
+{
+	uint32		n = key->counts[1];
+	uint32		maxdict = n / 2;
+	uint32		tsize = 16;
+	int32	   *table;
+	uint32	   *entoff;			/* per dictionary entry: offset in strs */
+	uint32		ndict = 0;
+	uint32		i;
+	Size		off = 0;
+
+	if (n < COL_JSONB_DICT_MIN)
+		return 0;
+	while (tsize < maxdict * 2 + 2)
+		tsize <<= 1;
+	table = palloc(sizeof(int32) * tsize);
+	memset(table, 0xFF, sizeof(int32) * tsize);
+	entoff = palloc(sizeof(uint32) * Max(maxdict, 1));
+	for (i = 0; i < n; i++)
+	{
+		const char *p;
+		uint32		len;
+		uint32		slot;
+
+		off = TYPEALIGN(8, off);
+		p = key->strs.data + off;
+		len = VARSIZE(p);
+		slot = hash_bytes((const unsigned char *) p, len) & (tsize - 1);
+		for (;;)
+		{
+			int32		e = table[slot];
+
+			if (e < 0)
+			{
+				if (ndict >= maxdict)
+				{
+					pfree(table);
+					pfree(entoff);
+					return 0;
+				}
+				entoff[ndict] = off;
+				table[slot] = ndict;
+				codes[i] = ndict++;
+				break;
+			}
+			if (VARSIZE(key->strs.data + entoff[e]) == len &&
+				memcmp(key->strs.data + entoff[e], p, len) == 0)
+			{
+				codes[i] = e;
+				break;
+			}
+			slot = (slot + 1) & (tsize - 1);
+		}
+		off += len;
+	}
+	for (i = 0; i < ndict; i++)
+	{
+		const char *p = key->strs.data + entoff[i];
+
+		append_aligned_varlena(dictout, VARDATA(p), VARSIZE(p) - VARHDRSZ);
+	}
+	pfree(table);
+	pfree(entoff);
+	return ndict;
+}
+
+/* Append v as a little-endian base-128 varint (7 bits per byte). */
+static void
+append_varint(StringInfo s, uint32 v)
+{
+	while (v >= 0x80)
+	{
+		appendStringInfoCharMacro(s, (char) ((v & 0x7F) | 0x80));
+		v >>= 7;
+	}
+	appendStringInfoCharMacro(s, (char) v);
+}
+
+/*
+ * Read a varint written by append_varint at *off (< end), advancing *off;
+ * corrupt when it runs past end or does not fit in 32 bits.
+ */
+static uint32
+read_varint(const char *raw, uint64 *off, uint64 end)
+{
+	uint32		v = 0;
+	int			shift;
+
+	for (shift = 0; shift < 35; shift += 7)
+	{
+		uint8		b;
+
+		if (*off >= end)
+			ColCorrupt("shredded jsonb stream is truncated");
+		b = (uint8) raw[(*off)++];
+		if (shift == 28 && (b & 0xF0) != 0)
+			break;
+		v |= (uint32) (b & 0x7F) << shift;
+		if ((b & 0x80) == 0)
+			return v;
+	}
+	ColCorrupt("shredded jsonb stream has a bad length");
+	return 0;					/* keep compiler quiet */
+}
+
+/* Bytes per dictionary code for a dictionary of ndict entries. */
+static int
+dict_code_width(uint32 ndict)
+{
+	if (ndict <= 256)
+		return 1;
+	if (ndict <= 65536)
+		return 2;
+	return 4;
 }
 
 static ShredKey *
@@ -273,7 +411,8 @@ ColJsonbShred(Datum *values, int nn, StringInfo out)
 
 	/* header + directory */
 	{
-		uint32		hdr[4] = {COL_JSONB_MAGIC, (uint32) nkeys, (uint32) nn, 0};
+		uint32		hdr[4] = {COL_JSONB_MAGIC, (uint32) nkeys, (uint32) nn,
+		COL_JSONB_F_STRDICT};
 
 		appendBinaryStringInfo(out, (char *) hdr, sizeof(hdr));
 	}
@@ -297,14 +436,62 @@ ColJsonbShred(Datum *values, int nn, StringInfo out)
 			char	   *dst;
 			Size		cap,
 						clen;
+			uint32	   *codes;
+			uint32		dhdr[2] = {0, 0};
+			StringInfoData dict;
+
+			initStringInfo(&dict);
+			codes = palloc(sizeof(uint32) * Max(key->counts[1], 1));
+			dhdr[0] = build_str_dict(key, codes, &dict);
 
 			initStringInfo(&raw);
 			appendBinaryStringInfo(&raw, (char *) key->counts, sizeof(key->counts));
+			appendBinaryStringInfo(&raw, (char *) dhdr, sizeof(dhdr));
 			appendBinaryStringInfo(&raw, (char *) key->types, nn);
 			while (raw.len % 8 != 0)
 				appendStringInfoCharMacro(&raw, '\0');
 			appendBinaryStringInfo(&raw, key->ints.data, key->ints.len);
-			appendBinaryStringInfo(&raw, key->strs.data, key->strs.len);
+			if (dhdr[0] == 0)
+			{
+				/* packed: each length, then its bytes, no padding */
+				Size		soff = 0;
+				uint32		c;
+
+				for (c = 0; c < key->counts[1]; c++)
+				{
+					uint32		len;
+
+					soff = TYPEALIGN(8, soff);
+					len = VARSIZE(key->strs.data + soff) - VARHDRSZ;
+					append_varint(&raw, len);
+					appendBinaryStringInfo(&raw, key->strs.data + soff + VARHDRSZ,
+										   len);
+					soff += len + VARHDRSZ;
+				}
+			}
+			else
+			{
+				int			w = dict_code_width(dhdr[0]);
+				uint32		c;
+
+				for (c = 0; c < key->counts[1]; c++)
+				{
+					uint8		c8 = (uint8) codes[c];
+					uint16		c16 = (uint16) codes[c];
+
+					if (w == 1)
+						appendBinaryStringInfo(&raw, (char *) &c8, 1);
+					else if (w == 2)
+						appendBinaryStringInfo(&raw, (char *) &c16, 2);
+					else
+						appendBinaryStringInfo(&raw, (char *) &codes[c], 4);
+				}
+				while (raw.len % 8 != 0)
+					appendStringInfoCharMacro(&raw, '\0');
+				appendBinaryStringInfo(&raw, dict.data, dict.len);
+			}
+			pfree(codes);
+			pfree(dict.data);
 			while (raw.len % 8 != 0)
 				appendStringInfoCharMacro(&raw, '\0');
 			appendBinaryStringInfo(&raw, key->nums.data, key->nums.len);
@@ -351,6 +538,7 @@ typedef struct ShredView
 	uint64		len;
 	int			nkeys;
 	int			nn;
+	uint32		flags;			/* COL_JSONB_F_* */
 	const ShredDirEntry *dir;	/* copy, aligned */
 	const char **names;
 } ShredView;
@@ -367,8 +555,9 @@ shred_parse(const char *raw, uint64 rawlen, int nn, ShredView *sv)
 		ColCorrupt("shredded jsonb chunk is truncated");
 	memcpy(hdr, raw, sizeof(hdr));
 	if (hdr[0] != COL_JSONB_MAGIC || hdr[1] > COL_JSONB_MAX_KEYS ||
-		hdr[2] != (uint32) nn)
+		hdr[2] != (uint32) nn || (hdr[3] & ~COL_JSONB_KNOWN_FLAGS) != 0)
 		ColCorrupt("shredded jsonb chunk has a bad header");
+	sv->flags = hdr[3];
 	sv->base = raw;
 	sv->len = rawlen;
 	sv->nkeys = hdr[1];
@@ -414,6 +603,8 @@ stream_decode(ShredView *sv, int k, KeyStream *ks)
 	const ShredDirEntry *d = &sv->dir[k];
 	char	   *raw;
 	uint32		counts[4];
+	uint32		dhdr[2] = {0, 0};
+	uint64		hdrlen = sizeof(counts);
 	uint64		off,
 				end = d->raw_len;
 	int			i,
@@ -433,12 +624,16 @@ stream_decode(ShredView *sv, int k, KeyStream *ks)
 		raw = MemoryContextAllocHuge(CurrentMemoryContext, Max(d->raw_len, 8));
 		memcpy(raw, sv->base + d->offset, d->raw_len);
 	}
-	if (end < sizeof(counts) + sv->nn)
+	if (sv->flags & COL_JSONB_F_STRDICT)
+		hdrlen += sizeof(dhdr);
+	if (end < hdrlen + sv->nn)
 		ColCorrupt("shredded jsonb stream is truncated");
 	memcpy(counts, raw, sizeof(counts));
-	ks->types = (const uint8 *) raw + sizeof(counts);
-	off = TYPEALIGN(8, sizeof(counts) + sv->nn);
-	if ((uint64) counts[0] * 8 > end - off)
+	if (sv->flags & COL_JSONB_F_STRDICT)
+		memcpy(dhdr, raw + sizeof(counts), sizeof(dhdr));
+	ks->types = (const uint8 *) raw + hdrlen;
+	off = TYPEALIGN(8, hdrlen + sv->nn);
+	if (off > end || (uint64) counts[0] * 8 > end - off)
 		ColCorrupt("shredded jsonb stream is truncated");
 	ks->ints = (const int64 *) (raw + off);
 	off += (uint64) counts[0] * 8;
@@ -446,11 +641,104 @@ stream_decode(ShredView *sv, int k, KeyStream *ks)
 	arrays[1] = &ks->nums;
 	arrays[2] = &ks->others;
 	for (t = 0; t < 3; t++)
+		if (counts[t + 1] > (uint32) sv->nn)
+			ColCorrupt("shredded jsonb stream has impossible counts");
+	t = 0;
+	if (dhdr[0] != 0)
+	{
+		/* dictionary coded strings: codes, then the distinct varlenas */
+		uint32		ndict = dhdr[0];
+		int			w = dict_code_width(ndict);
+		const char *codes = raw + off;
+		const char **dict;
+		const char **arr;
+
+		if (dhdr[1] != 0 || ndict > counts[1])
+			ColCorrupt("shredded jsonb string dictionary has a bad header");
+		if ((uint64) counts[1] * w > end - off)
+			ColCorrupt("shredded jsonb stream is truncated");
+		off += (uint64) counts[1] * w;
+		dict = palloc(sizeof(char *) * ndict);
+		for (i = 0; i < (int) ndict; i++)
+		{
+			uint32		len;
+
+			off = TYPEALIGN(8, off);
+			if (off + VARHDRSZ > end)
+				ColCorrupt("shredded jsonb stream is truncated");
+			len = VARSIZE(raw + off);
+			if (len < VARHDRSZ || len > end - off)
+				ColCorrupt("shredded jsonb value is truncated");
+			dict[i] = raw + off;
+			off += len;
+		}
+		arr = palloc(sizeof(char *) * Max(counts[1], 1));
+		for (i = 0; i < (int) counts[1]; i++)
+		{
+			uint32		c;
+
+			if (w == 1)
+				c = ((const uint8 *) codes)[i];
+			else if (w == 2)
+			{
+				uint16		c16;
+
+				memcpy(&c16, codes + (Size) i * 2, 2);
+				c = c16;
+			}
+			else
+				memcpy(&c, codes + (Size) i * 4, 4);
+			if (c >= ndict)
+				ColCorrupt("shredded jsonb string code is out of range");
+			arr[i] = dict[c];
+		}
+		pfree(dict);
+		ks->strs = arr;
+		t = 1;
+	}
+	else if (dhdr[1] != 0)
+		ColCorrupt("shredded jsonb string dictionary has a bad header");
+	else if (sv->flags & COL_JSONB_F_STRDICT)
+	{
+		/* packed strings: copy into aligned varlenas */
+		uint64		start = off;
+		char	   *buf,
+				   *bp;
+		const char **arr;
+
+		for (i = 0; i < (int) counts[1]; i++)
+		{
+			uint32		len;
+
+			len = read_varint(raw, &off, end);
+			if (len > MaxAllocSize - VARHDRSZ || len > end - off)
+				ColCorrupt("shredded jsonb value is truncated");
+			off += len;
+		}
+		/* each value needs at most 7 bytes more than its stored length */
+		buf = MemoryContextAllocHuge(CurrentMemoryContext,
+									 Max(off - start + (uint64) counts[1] * 7, 8));
+		bp = buf;
+		arr = palloc(sizeof(char *) * Max(counts[1], 1));
+		off = start;
+		for (i = 0; i < (int) counts[1]; i++)
+		{
+			uint32		len;
+
+			len = read_varint(raw, &off, end);
+			SET_VARSIZE(bp, len + VARHDRSZ);
+			memcpy(bp + VARHDRSZ, raw + off, len);
+			arr[i] = bp;
+			off += len;
+			bp += INTALIGN(len + VARHDRSZ);
+		}
+		ks->strs = arr;
+		t = 1;
+	}
+	for (; t < 3; t++)
 	{
 		const char **arr = palloc(sizeof(char *) * Max(counts[t + 1], 1));
 
-		if (counts[t + 1] > (uint32) sv->nn)
-			ColCorrupt("shredded jsonb stream has impossible counts");
 		off = TYPEALIGN(8, off);
 		for (i = 0; i < (int) counts[t + 1]; i++)
 		{
@@ -460,7 +748,7 @@ stream_decode(ShredView *sv, int k, KeyStream *ks)
 			if (off + VARHDRSZ > end)
 				ColCorrupt("shredded jsonb stream is truncated");
 			len = VARSIZE(raw + off);
-			if (len < VARHDRSZ || off + len > end)
+			if (len < VARHDRSZ || len > end - off)
 				ColCorrupt("shredded jsonb value is truncated");
 			arr[i] = raw + off;
 			off += len;
