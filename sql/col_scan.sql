@@ -125,6 +125,47 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 SET max_parallel_workers_per_gather = 0;
 
+-- point lookups: an equality on a cheap column returns only the matching
+-- rows of a chunk group (late materialization); rows and ctids must be
+-- exactly those of a full scan (kept in a heap copy with the ctids)
+SET tempo.enable_custom_scan = off;
+CREATE TABLE scan_ct AS SELECT ctid AS c, * FROM scan_c;
+RESET tempo.enable_custom_scan;
+EXPLAIN (COSTS OFF) SELECT ctid, * FROM scan_c WHERE t = substr(md5('4242') || md5('4243'), 1, 32)::tempo.trace_id;
+SELECT ctid, id, grp, n, j FROM scan_c WHERE t = substr(md5('4242') || md5('4243'), 1, 32)::tempo.trace_id;
+SELECT same_rows('SELECT ctid, * FROM scan_c WHERE t = substr(md5(''4242'') || md5(''4243''), 1, 32)::tempo.trace_id',
+                 'SELECT c, id, grp, n, f, at, flag, t, note, j FROM scan_ct WHERE t = substr(md5(''4242'') || md5(''4243''), 1, 32)::tempo.trace_id') AS lookup_trace_id;
+SELECT same_rows('SELECT ctid, * FROM scan_c WHERE n = 123',
+                 'SELECT c, id, grp, n, f, at, flag, t, note, j FROM scan_ct WHERE n = 123') AS lookup_int;
+SELECT same_rows('SELECT ctid, id, note FROM scan_c WHERE note = repeat(''x'', 7) AND id < 20000',
+                 'SELECT c, id, note FROM scan_ct WHERE note = repeat(''x'', 7) AND id < 20000') AS lookup_text;
+SELECT same_rows('SELECT ctid, id, j FROM scan_c WHERE grp = ''g3''',
+                 'SELECT c, id, j FROM scan_ct WHERE grp = ''g3''') AS lookup_common_value;
+SELECT count(*) FROM scan_c WHERE n = 123;
+SELECT rows_returned FROM tempo.col_scan_stats('scan_c', 'n', '=', '123');
+SELECT rows_returned FROM tempo.col_scan_stats('scan_c', 'grp', '=', 'g3');
+-- the ctids of a lookup are those of the full scan
+SELECT s.id, s.c = c.ctid AS same_ctid
+  FROM scan_ct s JOIN scan_c c ON c.id = s.id
+ WHERE s.n = -200 AND c.n = -200 ORDER BY s.id LIMIT 5;
+DROP TABLE scan_ct;
+
+-- shredded jsonb: only the selected rows are rebuilt, and right
+CREATE TABLE scan_ljh (id int, j jsonb);
+INSERT INTO scan_ljh
+SELECT i, CASE WHEN i % 17 = 0 THEN NULL
+               WHEN i % 5 = 0 THEN jsonb_build_object('a', i, 'o', jsonb_build_array(i, 'x'))
+               ELSE jsonb_build_object('a', i, 's', 'v' || i, 'f', i / 4.0, 'b', i % 2 = 0, 'n', NULL) END
+FROM generate_series(1, 20000) i;
+CREATE TABLE scan_lj (LIKE scan_ljh) USING tempo_columnar;
+INSERT INTO scan_lj SELECT * FROM scan_ljh ORDER BY id;
+SELECT ctid, * FROM scan_lj WHERE id = 12345;
+SELECT ctid, * FROM scan_lj WHERE id = 12346;
+SELECT ctid, * FROM scan_lj WHERE id = 12350;
+SELECT ctid, * FROM scan_lj WHERE id = 1700;
+SELECT same_rows('SELECT id, j FROM scan_lj WHERE id = 9999', 'SELECT id, j FROM scan_ljh WHERE id = 9999') AS lookup_jsonb;
+DROP TABLE scan_lj, scan_ljh;
+
 -- the custom scan can be turned off
 SET tempo.enable_custom_scan = off;
 EXPLAIN (COSTS OFF) SELECT id FROM scan_c WHERE id > 99000;

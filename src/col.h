@@ -23,6 +23,14 @@
  *   zone maps, dictionary sets or bloom filters prove that no row can
  *   match.  Rows of a chunk group that is read are all returned: callers
  *   always evaluate their own filters.  Skipping never changes results.
+ *   One exception: when an equality predicate is on a column that is
+ *   cheap to decode (not jsonb) and matches under 1/8 of a chunk group's
+ *   rows, the reader decodes that column first and returns only the
+ *   matching rows (late materialization, for point lookups such as
+ *   trace_id = ...).  The rows left out provably fail the predicate, so
+ *   callers that evaluate their filters get the same results.  Such a
+ *   batch has non-consecutive row numbers: use ColBatchRownum(b, i).
+ *   This never happens once ColReadAddKey was called.
  * - A batch is one chunk group (at most COL_CHUNK_ROWS rows).  Its memory
  *   belongs to the read state and is reset by the next ColReadNext or
  *   ColEndRead; copy what must live longer.
@@ -119,11 +127,17 @@ typedef struct ColBatch
 {
 	int			nrows;
 	uint64		first_rownum;	/* row number of row 0 (see ColRownumToTid) */
+	uint64	   *rownums;		/* [nrows] row numbers when the rows are not
+								 * consecutive, else NULL; use ColBatchRownum */
 	int			natts;
 	ColVector **cols;			/* [natts], NULL for columns not projected */
 	int			nkeys;
 	ColKeyVector **keys;		/* in ColReadAddKey order */
 } ColBatch;
+
+/* Row number of row i of a batch. */
+#define ColBatchRownum(b, i) \
+	((b)->rownums != NULL ? (b)->rownums[i] : (b)->first_rownum + (uint64) (i))
 
 typedef struct ColReadStats
 {

@@ -280,7 +280,7 @@ col_scan_getnextslot(TableScanDesc sscan, ScanDirection direction,
 		slot->tts_isnull[c] = v->isnull[scan->row];
 	}
 	ExecStoreVirtualTuple(slot);
-	ColRownumToTid(b->first_rownum + scan->row, &slot->tts_tid);
+	ColRownumToTid(ColBatchRownum(b, scan->row), &slot->tts_tid);
 	slot->tts_tableOid = RelationGetRelid(sscan->rs_rd);
 	scan->row++;
 	return true;

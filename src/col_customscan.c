@@ -584,7 +584,7 @@ col_next(ScanState *ss)
 			}
 			ExecStoreVirtualTuple(slot);
 			slot->tts_tableOid = RelationGetRelid(ss->ss_currentRelation);
-			ColRownumToTid(batch->first_rownum + row, &slot->tts_tid);
+			ColRownumToTid(ColBatchRownum(batch, row), &slot->tts_tid);
 			return slot;
 		}
 

@@ -1070,11 +1070,14 @@ decode_varlenas(ColTypeInfo *ti, const char *raw, uint64 off, uint64 end,
 
 /*
  * Decode a stored chunk (CRC already verified by the caller or here) of
- * nrows rows into vec; allocates in the current memory context.
+ * nrows rows into vec; allocates in the current memory context.  sel
+ * (nrows flags, or NULL for all) says which rows the caller will look at:
+ * the values of other rows may be left (Datum) 0 when skipping them saves
+ * work (shredded jsonb).
  */
 void
 ColDecodeChunk(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
-			   int nrows, ColVector *vec, int64 *bytes_decoded)
+			   int nrows, const bool *sel, ColVector *vec, int64 *bytes_decoded)
 {
 	const char *raw;
 	uint64		off = 0;
@@ -1185,8 +1188,20 @@ ColDecodeChunk(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
 	}
 	else if (ti->is_jsonb && cd->encoding == COL_ENC_JSONB_SHRED)
 	{
+		bool	   *dsel = NULL;
+
+		/* rows not selected need not be rebuilt (values left 0) */
+		if (sel != NULL)
+		{
+			int			j = 0;
+
+			dsel = palloc(sizeof(bool) * Max(nn, 1));
+			for (i = 0; i < nrows; i++)
+				if (!vec->isnull[i])
+					dsel[j++] = sel[i];
+		}
 		off = TYPEALIGN(8, off);
-		ColJsonbRebuild(raw + off, end - off, nn, dense);
+		ColJsonbRebuild(raw + off, end - off, nn, dsel, dense);
 	}
 	else
 		ColCorrupt("chunk encoding does not fit the column type");

@@ -247,8 +247,8 @@ extern void ColTypeInfoInit(ColTypeInfo *ti, Form_pg_attribute att);
 extern void ColEncodeChunk(ColTypeInfo *ti, Datum *values, bool *isnull,
 						   int n, ColEncodedChunk *out);
 extern void ColDecodeChunk(ColTypeInfo *ti, const ColChunkDesc *cd,
-						   const char *stored, int nrows, ColVector *vec,
-						   int64 *bytes_decoded);
+						   const char *stored, int nrows, const bool *sel,
+						   ColVector *vec, int64 *bytes_decoded);
 extern char *ColDecompress(const ColChunkDesc *cd, const char *stored);
 extern uint32 ColCrc(const char *data, uint64 len);
 extern void ColCorrupt(const char *what) pg_attribute_noreturn();
@@ -273,7 +273,8 @@ extern ColFooter *ColFooterParse(const char *data, uint64 len, TupleDesc tupdesc
 
 /* in col_jsonb.c */
 extern bool ColJsonbShred(Datum *values, int nn, StringInfo out);
-extern void ColJsonbRebuild(const char *raw, uint64 rawlen, int nn, Datum *values);
+extern void ColJsonbRebuild(const char *raw, uint64 rawlen, int nn,
+							const bool *sel, Datum *values);
 extern void ColJsonbReadKey(const ColChunkDesc *cd, const char *stored, int nrows,
 							const char *key, ColKeyVector *kv);
 extern void ColJsonbKeyFromValues(ColVector *vec, int nrows, const char *key,

@@ -788,9 +788,14 @@ stream_decode(ShredView *sv, int k, KeyStream *ks)
 	}
 }
 
-/* Rebuild the nn full jsonb values of a shredded area. */
+/*
+ * Rebuild the nn full jsonb values of a shredded area.  With sel (nn flags,
+ * may be NULL) only the selected values are built; the others are set to 0
+ * and only step the stream cursors.
+ */
 void
-ColJsonbRebuild(const char *raw, uint64 rawlen, int nn, Datum *values)
+ColJsonbRebuild(const char *raw, uint64 rawlen, int nn, const bool *sel,
+				Datum *values)
 {
 	ShredView	sv;
 	KeyStream  *ks;
@@ -810,6 +815,32 @@ ColJsonbRebuild(const char *raw, uint64 rawlen, int nn, Datum *values)
 
 		if ((i & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
+		if (sel != NULL && !sel[i])
+		{
+			for (k = 0; k < sv.nkeys; k++)
+			{
+				switch (ks[k].types[i])
+				{
+					case COL_KV_INT:
+					case COL_KV_BOOL:
+						pos[k * 4]++;
+						break;
+					case COL_KV_STRING:
+						pos[k * 4 + 1]++;
+						break;
+					case COL_KV_FLOAT:
+						pos[k * 4 + 2]++;
+						break;
+					case COL_KV_OTHER:
+						pos[k * 4 + 3]++;
+						break;
+					default:
+						break;
+				}
+			}
+			values[i] = (Datum) 0;
+			continue;
+		}
 		pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 		for (k = 0; k < sv.nkeys; k++)
 		{

@@ -9,10 +9,14 @@
  * each stripe's footer, drops chunk groups that the predicates rule out
  * (zone maps, dictionary hash sets, bloom filters; a stripe whose groups
  * are all ruled out counts as skipped) and decodes only the projected
- * columns of the remaining groups, one batch per chunk group.  Last come
- * the rows that the current transaction has buffered but not yet written
- * (leader only; they are copied per batch and filtered by command id), so
- * a transaction always reads its own writes.
+ * columns of the remaining groups, one batch per chunk group.  For an
+ * equality predicate on a column that is cheap to decode (point lookups:
+ * trace_id = ...), that column is decoded first and, when few rows match,
+ * the batch keeps only those rows, with their row numbers; shredded jsonb
+ * is rebuilt for them alone.  Last come the rows that the current
+ * transaction has buffered but not yet written (leader only; they are
+ * copied per batch and filtered by command id), so a transaction always
+ * reads its own writes.
  *
  * Memory: the read state owns a context; the footer lives in a per-stripe
  * context and the decoded batch in a per-batch context reset by the next
@@ -141,11 +145,14 @@ ColFillMissing(TupleDesc tupdesc, int att, int nrows, ColVector *vec)
 	vec->dict = NULL;
 }
 
-/* Read and decode one chunk into vec (current memory context). */
-void
-ColReadChunk(Relation rel, const ColStripeInfo *si, ColFooter *footer,
-			 int att, int group, ColTypeInfo *ti, ColVector *vec,
-			 BlockNumber nblocks, ColReadStats *stats)
+/*
+ * Read and decode one chunk into vec (current memory context); sel as for
+ * ColDecodeChunk.
+ */
+static void
+read_chunk(Relation rel, const ColStripeInfo *si, ColFooter *footer,
+		   int att, int group, ColTypeInfo *ti, const bool *sel,
+		   ColVector *vec, BlockNumber nblocks, ColReadStats *stats)
 {
 	ColChunkDesc *cd = COL_CHUNK(footer, att, group);
 	char	   *stored;
@@ -156,10 +163,19 @@ ColReadChunk(Relation rel, const ColStripeInfo *si, ColFooter *footer,
 	ColReadBytes(rel, si->start_block, cd->offset, stored, cd->stored_len, nblocks);
 	if (stats)
 		stats->bytes_read += cd->stored_len;
-	ColDecodeChunk(ti, cd, stored, footer->group_rows[group], vec,
+	ColDecodeChunk(ti, cd, stored, footer->group_rows[group], sel, vec,
 				   stats ? &stats->bytes_decoded : NULL);
 	if (stored != (char *) DatumGetPointer(0) && cd->compression != COL_COMP_NONE)
 		pfree(stored);
+}
+
+/* Read and decode one chunk into vec (current memory context). */
+void
+ColReadChunk(Relation rel, const ColStripeInfo *si, ColFooter *footer,
+			 int att, int group, ColTypeInfo *ti, ColVector *vec,
+			 BlockNumber nblocks, ColReadStats *stats)
+{
+	read_chunk(rel, si, footer, att, group, ti, NULL, vec, nblocks, stats);
 }
 
 /* ---------------- predicates ---------------- */
@@ -455,19 +471,152 @@ fill_keys_from_vectors(ColReadState *rs, ColVector **full, int nrows)
 	}
 }
 
-/* Decode group g of the current stripe into rs->batch. */
+/*
+ * Late materialization for equality lookups: when an EQ predicate is on a
+ * column that decodes cheaply (anything but jsonb) and that we can compare
+ * exactly (trace ids by bytes, other types with their btree comparison
+ * under the column's collation), decode that column of group g first and
+ * find the rows that match.  Returns the predicate's column (its decoded
+ * vector in *predvec, for reuse) or -1.  The outputs sel, selrows and nsel
+ * describe the matching rows when they are few enough (under 1/8 of the
+ * group) for returning only them to pay; otherwise *sel is NULL and all
+ * rows are returned.
+ */
+static int
+select_rows(ColReadState *rs, int g, ColVector **predvec, bool **sel,
+			int **selrows, int *nsel)
+{
+	ColStripeInfo *si = &rs->stripes[rs->cur];
+	ColFooter  *f = rs->footer;
+	int			nrows = f->group_rows[g];
+	int			p;
+
+	*sel = NULL;
+	*selrows = NULL;
+	*nsel = nrows;
+	for (p = 0; p < rs->npreds; p++)
+	{
+		const ColPredicate *pr = &rs->preds[p];
+		int			a = pr->attno - 1;
+		ColTypeInfo *ti = &rs->types[a];
+		ColVector  *vec;
+		bool	   *match;
+		bool	   *dmatch = NULL;
+		int			n = 0;
+		int			i;
+
+		if (pr->op != COL_OP_EQ || a >= f->natts ||
+			TupleDescAttr(rs->tupdesc, a)->attisdropped || ti->is_jsonb)
+			continue;
+		if (!(ti->is_trace_id && ti->typlen > 0) &&
+			!(ti->has_cmp && collation_ok(ti, pr->collation)))
+			continue;
+
+		vec = palloc0(sizeof(ColVector));
+		read_chunk(rs->rel, si, f, a, g, ti, NULL, vec, rs->nblocks, &rs->stats);
+		match = palloc(sizeof(bool) * Max(nrows, 1));
+		if (vec->codes != NULL)
+		{
+			/* dictionary: compare each distinct value once */
+			dmatch = palloc(sizeof(bool) * Max(vec->ndict, 1));
+			for (i = 0; i < vec->ndict; i++)
+				dmatch[i] = DatumGetInt32(FunctionCall2Coll(&ti->cmp, ti->collation,
+															pr->value,
+															vec->dict[i])) == 0;
+		}
+		for (i = 0; i < nrows; i++)
+		{
+			if (vec->isnull[i])
+				match[i] = false;
+			else if (dmatch != NULL)
+				match[i] = vec->codes[i] >= 0 && vec->codes[i] < vec->ndict &&
+					dmatch[vec->codes[i]];
+			else if (ti->is_trace_id && ti->typlen > 0)
+				match[i] = memcmp(DatumGetPointer(vec->values[i]),
+								  DatumGetPointer(pr->value), ti->typlen) == 0;
+			else
+				match[i] = DatumGetInt32(FunctionCall2Coll(&ti->cmp, ti->collation,
+														   pr->value,
+														   vec->values[i])) == 0;
+			n += match[i];
+		}
+		*predvec = vec;
+		if ((int64) n * 8 < nrows)
+		{
+			int			j = 0;
+
+			*sel = match;
+			*nsel = n;
+			*selrows = palloc(sizeof(int) * Max(n, 1));
+			for (i = 0; i < nrows; i++)
+				if (match[i])
+					(*selrows)[j++] = i;
+		}
+		return a;
+	}
+	return -1;
+}
+
+/* Keep only the rows selrows[0..nsel-1] of vec. */
 static void
+compact_vector(ColVector *vec, const int *selrows, int nsel)
+{
+	Datum	   *values = palloc(sizeof(Datum) * Max(nsel, 1));
+	bool	   *isnull = palloc(sizeof(bool) * Max(nsel, 1));
+	int32	   *codes = vec->codes ? palloc(sizeof(int32) * Max(nsel, 1)) : NULL;
+	int			j;
+
+	vec->hasnulls = false;
+	for (j = 0; j < nsel; j++)
+	{
+		values[j] = vec->values[selrows[j]];
+		isnull[j] = vec->isnull[selrows[j]];
+		if (isnull[j])
+			vec->hasnulls = true;
+		if (codes)
+			codes[j] = vec->codes[selrows[j]];
+	}
+	vec->values = values;
+	vec->isnull = isnull;
+	vec->codes = codes;
+}
+
+/*
+ * Decode group g of the current stripe into rs->batch.  Returns false when
+ * an equality predicate matches no row of the group (nothing to return).
+ */
+static bool
 decode_group(ColReadState *rs, int g)
 {
 	ColStripeInfo *si = &rs->stripes[rs->cur];
 	ColFooter  *f = rs->footer;
 	int			nrows = f->group_rows[g];
 	ColVector **full = NULL;
+	ColVector  *predvec = NULL;
+	bool	   *sel = NULL;
+	int		   *selrows = NULL;
+	int			nsel = nrows;
+	int			predatt = -1;
+	uint64		base = si->first_row + f->group_first[g];
 	int			a,
 				k;
 
-	rs->batch.nrows = nrows;
-	rs->batch.first_rownum = si->first_row + f->group_first[g];
+	/* key vectors are not compacted: no row selection with keys */
+	if (rs->nkeys == 0 && rs->npreds > 0)
+		predatt = select_rows(rs, g, &predvec, &sel, &selrows, &nsel);
+	if (sel != NULL && nsel == 0)
+		return false;
+
+	rs->batch.nrows = nsel;
+	rs->batch.first_rownum = base;
+	rs->batch.rownums = NULL;
+	if (sel != NULL)
+	{
+		rs->batch.rownums = palloc(sizeof(uint64) * nsel);
+		for (k = 0; k < nsel; k++)
+			rs->batch.rownums[k] = base + selrows[k];
+		rs->batch.first_rownum = rs->batch.rownums[0];
+	}
 	for (a = 0; a < rs->natts; a++)
 	{
 		ColVector  *vec;
@@ -475,16 +624,24 @@ decode_group(ColReadState *rs, int g)
 		rs->batch.cols[a] = NULL;
 		if (!rs->want[a])
 			continue;
-		vec = palloc0(sizeof(ColVector));
-		if (a >= f->natts || TupleDescAttr(rs->tupdesc, a)->attisdropped)
-			ColFillMissing(rs->tupdesc, a, nrows, vec);
+		if (a == predatt)
+			vec = predvec;
 		else
-			ColReadChunk(rs->rel, si, f, a, g, &rs->types[a], vec, rs->nblocks,
-						 &rs->stats);
+		{
+			vec = palloc0(sizeof(ColVector));
+			if (a >= f->natts || TupleDescAttr(rs->tupdesc, a)->attisdropped)
+				ColFillMissing(rs->tupdesc, a, nrows, vec);
+			else
+				read_chunk(rs->rel, si, f, a, g, &rs->types[a], sel, vec,
+						   rs->nblocks, &rs->stats);
+		}
+		if (sel != NULL)
+			compact_vector(vec, selrows, nsel);
 		rs->batch.cols[a] = vec;
 	}
 	if (rs->nkeys == 0)
-		return;
+		return true;
+	Assert(sel == NULL);
 	full = palloc0(sizeof(ColVector *) * rs->natts);
 	for (k = 0; k < rs->nkeys; k++)
 	{
@@ -524,6 +681,7 @@ decode_group(ColReadState *rs, int g)
 		}
 		ColJsonbKeyFromValues(full[ka], nrows, kv->key, kv);
 	}
+	return true;
 }
 
 /* Next batch of buffered (unwritten) rows of this transaction. */
@@ -549,6 +707,7 @@ next_pending(ColReadState *rs)
 		rs->pend_row += n;
 		rs->batch.nrows = n;
 		rs->batch.first_rownum = b->first_row + start;
+		rs->batch.rownums = NULL;
 		full = palloc0(sizeof(ColVector *) * rs->natts);
 		for (a = 0; a < rs->natts; a++)
 		{
@@ -602,7 +761,12 @@ ColReadNext(ColReadState *rs, ColBatch **batch)
 				rs->next_group++;
 			if (rs->next_group < f->ngroups)
 			{
-				decode_group(rs, rs->next_group++);
+				if (!decode_group(rs, rs->next_group++))
+				{
+					/* no row matched: drop what was decoded, go on */
+					MemoryContextReset(rs->batch_cxt);
+					continue;
+				}
 				rs->stats.rows_returned += rs->batch.nrows;
 				MemoryContextSwitchTo(old);
 				*batch = &rs->batch;

@@ -226,7 +226,7 @@ col_key_values(PG_FUNCTION_ARGS)
 
 			if (t == COL_KV_ABSENT)
 				continue;
-			values[0] = Int64GetDatum((int64) (b->first_rownum + i));
+			values[0] = Int64GetDatum((int64) ColBatchRownum(b, i));
 			values[1] = CStringGetTextDatum(names[t]);
 			switch (t)
 			{
