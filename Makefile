@@ -34,6 +34,13 @@ REGRESS =
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# Header dependencies (PGXS tracks none unless the server was configured
+# with --enable-depend): an object rebuilds when a header it includes
+# changes, e.g. a struct in col.h.
+override CPPFLAGS += -MMD -MP
+-include $(OBJS:.o=.d)
+EXTRA_CLEAN += $(OBJS:.o=.d)
+
 tempo--$(EXTVERSION).sql: $(SQL_PIECES)
 	cat $^ > $@
 
