@@ -184,6 +184,29 @@ is_name_terminator(char c)
 }
 
 /*
+ * Line and column (1-based, counting UTF-8 characters) of byte "offset" of
+ * "src", for error messages.
+ */
+static void
+tql_line_col(const char *src, int offset, int *line, int *col)
+{
+	int			i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < offset && src[i] != '\0'; i++)
+	{
+		if (src[i] == '\n')
+		{
+			(*line)++;
+			*col = 1;
+		}
+		else if (((unsigned char) src[i] & 0xC0) != 0x80)
+			(*col)++;
+	}
+}
+
+/*
  * TqlSyntaxError
  *		Raise a syntax error at byte "offset" of the scanner's text, with
  *		its line and column.  The SQLSTATE is the scanner's errcode: 42601
@@ -195,20 +218,10 @@ TqlSyntaxError(const TqlScanner *scanner, int offset, const char *fmt,...)
 	const char *src = scanner->src;
 	char		msg[512];
 	va_list		args;
-	int			line = 1;
-	int			col = 1;
-	int			i;
+	int			line;
+	int			col;
 
-	for (i = 0; i < offset && src[i] != '\0'; i++)
-	{
-		if (src[i] == '\n')
-		{
-			line++;
-			col = 1;
-		}
-		else if (((unsigned char) src[i] & 0xC0) != 0x80)
-			col++;
-	}
+	tql_line_col(src, offset, &line, &col);
 
 	va_start(args, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, args);
@@ -234,20 +247,10 @@ TqlErrorAt(const char *src, int offset, int sqlerrcode, const char *fmt,...)
 {
 	char		msg[512];
 	va_list		args;
-	int			line = 1;
-	int			col = 1;
-	int			i;
+	int			line;
+	int			col;
 
-	for (i = 0; i < offset && src[i] != '\0'; i++)
-	{
-		if (src[i] == '\n')
-		{
-			line++;
-			col = 1;
-		}
-		else if (((unsigned char) src[i] & 0xC0) != 0x80)
-			col++;
-	}
+	tql_line_col(src, offset, &line, &col);
 
 	va_start(args, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, args);
