@@ -123,6 +123,7 @@ typedef struct UsageShared
 	LWLock	   *lock;
 	int			max_series;		/* capacity of the series table */
 	int			nseries;		/* entries in it */
+	uint64		generation;		/* bumped when series entries are removed */
 	bool		history_active; /* a worker flushes to tempo.usage_history */
 } UsageShared;
 

@@ -189,6 +189,7 @@ UsagePurgeStale(TimestampTz now)
 	TimestampTz cutoff = now - UsageStaleUsecs();
 	HASH_SEQ_STATUS seq;
 	UsageSeries *s;
+	bool		removed = false;
 
 	if (usage_shared == NULL)
 		return;
@@ -213,7 +214,11 @@ UsagePurgeStale(TimestampTz now)
 		}
 		usage_shared->nseries--;
 		hash_search(usage_series, &s->key, HASH_REMOVE, NULL);
+		removed = true;
 	}
+	/* backends must not use shared entries they remember (usage_track.c) */
+	if (removed)
+		usage_shared->generation++;
 	LWLockRelease(usage_shared->lock);
 }
 
