@@ -32,6 +32,14 @@
  * --start + --window); spans of a trace are written contiguously, ordered
  * by start time (parents first), as a store holds them after compaction.
  *
+ * --label-sets N (for the cost-attribution benchmark) gives every span two
+ * more string attributes, cost.team and cost.project, so that (resource
+ * service.name, span cost.team, span cost.project) takes N distinct values
+ * once every service has emitted N / 20 spans: per service a counter k
+ * cycles through 0 .. N/20 - 1, team = k % 25, project = k / 25.  The
+ * values come from the counters, not the random stream, so every other
+ * byte of a span is the same with and without the option.
+ *
  * Everything comes from one xoshiro256** stream seeded by --seed, so a
  * given set of options always produces byte-identical output.
  *
@@ -644,6 +652,10 @@ typedef struct TraceCtx
 
 static const char *cur_tenant = "single-tenant";
 
+/* --label-sets: label sets per service (0 = off), and each one's counter */
+static uint64_t cost_sets_per_service = 0;
+static uint64_t cost_next[GEN_NSERVICES];
+
 static Span *
 new_span(TraceCtx *t, int parent, int service, int pod, int kind, int cat)
 {
@@ -757,6 +769,25 @@ make_error(Span *s, int which)
 	attr_str(&s->event.attrs[0], "exception.type", e->type);
 	attr_str(&s->event.attrs[1], "exception.message", e->message);
 	attr_str(&s->event.attrs[2], "exception.stacktrace", e->stacktrace);
+}
+
+/* the cost.team and cost.project attributes of --label-sets */
+static void
+add_cost_labels(Span *s)
+{
+	uint64_t	k = cost_next[s->service]++ % cost_sets_per_service;
+	SBuild		b;
+
+	if (s->nattrs + 2 > GEN_MAX_ATTRS)
+		die("too many attributes for --label-sets");
+	sb_begin(&b, s);
+	sb_str(&b, "team-");
+	sb_u64(&b, k % 25);
+	add_str(s, "cost.team", sb_end(&b));
+	sb_begin(&b, s);
+	sb_str(&b, "project-");
+	sb_u64(&b, k / 25);
+	add_str(s, "cost.project", sb_end(&b));
 }
 
 static void
@@ -1048,6 +1079,8 @@ usage(void)
 			"  --window SECS    window length in seconds (default 3600)\n"
 			"  --batch N        spans per OTLP request (default 512)\n"
 			"  --tenant NAME    tenant column value (default single-tenant)\n"
+			"  --label-sets N   add cost.team/cost.project span attributes: N label sets\n"
+			"                   with service.name (N a multiple of 20; default 0 = none)\n"
 			"  --otlp FILE      write length-prefixed OTLP/protobuf requests ('-' = stdout)\n"
 			"  --copy FILE      write COPY text rows ('-' = stdout)\n"
 			"  --verify         decode every request again and compare it with the spans\n"
@@ -1091,6 +1124,7 @@ main(int argc, char **argv)
 		{"window", required_argument, NULL, 'w'},
 		{"batch", required_argument, NULL, 'b'},
 		{"tenant", required_argument, NULL, 't'},
+		{"label-sets", required_argument, NULL, 'L'},
 		{"otlp", required_argument, NULL, 'o'},
 		{"copy", required_argument, NULL, 'c'},
 		{"verify", no_argument, NULL, 'v'},
@@ -1103,6 +1137,7 @@ main(int argc, char **argv)
 	uint64_t	start = 1795000000;
 	uint64_t	window = 3600;
 	uint64_t	batch_size = 512;
+	uint64_t	label_sets = 0;
 	const char *otlp_path = NULL;
 	const char *copy_path = NULL;
 	bool		verify = false;
@@ -1147,6 +1182,9 @@ main(int argc, char **argv)
 			case 't':
 				cur_tenant = optarg;
 				break;
+			case 'L':
+				label_sets = parse_u64(optarg, "--label-sets");
+				break;
 			case 'o':
 				otlp_path = optarg;
 				break;
@@ -1175,6 +1213,9 @@ main(int argc, char **argv)
 		die("--window must be at least 1 second");
 	if (start > 9000000000ULL)
 		die("--start is too far in the future");
+	if (label_sets % GEN_NSERVICES != 0)
+		die("--label-sets must be a multiple of %d", GEN_NSERVICES);
+	cost_sets_per_service = label_sets / GEN_NSERVICES;
 
 	rng_seed(seed);
 	init_model();
@@ -1213,6 +1254,9 @@ main(int argc, char **argv)
 			idx[j] = v;
 		}
 
+		if (cost_sets_per_service > 0)
+			for (i = 0; i < n; i++)
+				add_cost_labels(&t->spans[idx[i]]);
 		for (i = 0; i < n; i++)
 		{
 			const Span *s = &t->spans[idx[i]];
