@@ -96,6 +96,7 @@ usage_shmem_startup(void)
 		memset(usage_shared, 0, sizeof(UsageShared));
 		usage_shared->lock = &(GetNamedLWLockTranche("tempo_usage"))->lock;
 		usage_shared->max_series = usage_capacity;
+		QualityAckInit(usage_shared->ack);
 	}
 
 	memset(&ctl, 0, sizeof(ctl));
