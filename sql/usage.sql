@@ -63,7 +63,7 @@ ALTER SYSTEM SET tempo.cost_attribution.dimensions = 'service.name';
 SELECT u_reload();
 SHOW tempo.cost_attribution.dimensions;
 
--- Request 1 (tenant one), two batches:
+-- Request 1 (tenant one; u_request1() in test/sql/otlp_builders.sql), two batches:
 -- batch 1: resource service.name=cart (26 bytes framed), scope "s" (5),
 --   span 1: plain                         49, framed 51   -> cart
 --   span 2: span attr service.name=web    49+23=72, fr 74 -> web
@@ -79,19 +79,9 @@ SHOW tempo.cost_attribution.dimensions;
 --   span 4: 52, span 5: 72
 -- series: cart 63+82 = 145 (2 spans), web 85 (1), __missing__ 124 (2)
 -- sum 354 = request size 359 - framing of the two batches (3 + 2)
-SELECT * FROM tempo.ingest(u_req(
-    u_batch('cart', NULL, u_scope('s', u_span(1),
-                                       u_span(2, ARRAY[u_kvs('service.name', 'web')]),
-                                       u_span(3, ARRAY[u_kvi('service.name', 5)]))),
-    u_batch(NULL, NULL, u_scope(NULL, u_span(4),
-                                      u_span(5, ARRAY[u_kvs('service.name', '')])))),
+SELECT * FROM tempo.ingest(u_request1(),
     'application/x-protobuf', 'one');
-SELECT length(u_req(
-    u_batch('cart', NULL, u_scope('s', u_span(1),
-                                       u_span(2, ARRAY[u_kvs('service.name', 'web')]),
-                                       u_span(3, ARRAY[u_kvi('service.name', 5)]))),
-    u_batch(NULL, NULL, u_scope(NULL, u_span(4),
-                                      u_span(5, ARRAY[u_kvs('service.name', '')]))))) AS request_bytes;
+SELECT length(u_request1()) AS request_bytes;
 SELECT tenant, labels, bytes_received, spans_received
   FROM tempo.usage WHERE tenant = 'one' ORDER BY labels;
 
@@ -120,24 +110,7 @@ SELECT u.tenant, sum(u.bytes_received) AS series_bytes, q.bytes_received, q.ingr
 
 -- OTLP/JSON is charged by the size of the same request in protobuf:
 -- request 1 as JSON gives tenant one's series
-SELECT * FROM tempo.ingest(convert_to('{"resourceSpans": [
-  {"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "cart"}}]},
-   "scopeSpans": [{"scope": {"name": "s"}, "spans": [
-     {"traceId": "00000000000000000000000000000001", "spanId": "0000000000000001", "name": "a",
-      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000"},
-     {"traceId": "00000000000000000000000000000002", "spanId": "0000000000000002", "name": "a",
-      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000",
-      "attributes": [{"key": "service.name", "value": {"stringValue": "web"}}]},
-     {"traceId": "00000000000000000000000000000003", "spanId": "0000000000000003", "name": "a",
-      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000",
-      "attributes": [{"key": "service.name", "value": {"intValue": "5"}}]}]}]},
-  {"scopeSpans": [{"spans": [
-     {"traceId": "00000000000000000000000000000004", "spanId": "0000000000000004", "name": "a",
-      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000"},
-     {"traceId": "00000000000000000000000000000005", "spanId": "0000000000000005", "name": "a",
-      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000",
-      "attributes": [{"key": "service.name", "value": {"stringValue": ""}}]}]}]}]}', 'UTF8'),
-    'application/json', 'json');
+SELECT * FROM tempo.ingest(convert_to(u_request1_json(), 'UTF8'), 'application/json', 'json');
 SELECT labels, bytes_received, spans_received FROM tempo.usage WHERE tenant = 'json'
 EXCEPT
 SELECT labels, bytes_received, spans_received FROM tempo.usage WHERE tenant = 'one';

@@ -57,3 +57,30 @@ CREATE FUNCTION u_batch(service text, schema_url text, VARIADIC scopes bytea[]) 
 CREATE FUNCTION u_req(VARIADIC batches bytea[]) RETURNS bytea LANGUAGE sql IMMUTABLE
   AS $$ SELECT string_agg(u_len(1, b), ''::bytea ORDER BY o)
          FROM unnest(batches) WITH ORDINALITY u(b, o) $$;
+-- Request 1 of sql/usage.sql (two batches, five spans; its attribution
+-- is computed there), in protobuf and in OTLP/JSON
+CREATE FUNCTION u_request1() RETURNS bytea LANGUAGE sql IMMUTABLE AS $$ SELECT u_req(
+  u_batch('cart', NULL, u_scope('s', u_span(1),
+                                     u_span(2, ARRAY[u_kvs('service.name', 'web')]),
+                                     u_span(3, ARRAY[u_kvi('service.name', 5)]))),
+  u_batch(NULL, NULL, u_scope(NULL, u_span(4),
+                                    u_span(5, ARRAY[u_kvs('service.name', '')])))) $$;
+CREATE FUNCTION u_request1_json() RETURNS text LANGUAGE sql IMMUTABLE AS $json$ SELECT text '
+{"resourceSpans": [
+  {"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "cart"}}]},
+   "scopeSpans": [{"scope": {"name": "s"}, "spans": [
+     {"traceId": "00000000000000000000000000000001", "spanId": "0000000000000001", "name": "a",
+      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000"},
+     {"traceId": "00000000000000000000000000000002", "spanId": "0000000000000002", "name": "a",
+      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000",
+      "attributes": [{"key": "service.name", "value": {"stringValue": "web"}}]},
+     {"traceId": "00000000000000000000000000000003", "spanId": "0000000000000003", "name": "a",
+      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000",
+      "attributes": [{"key": "service.name", "value": {"intValue": "5"}}]}]}]},
+  {"scopeSpans": [{"spans": [
+     {"traceId": "00000000000000000000000000000004", "spanId": "0000000000000004", "name": "a",
+      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000"},
+     {"traceId": "00000000000000000000000000000005", "spanId": "0000000000000005", "name": "a",
+      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000",
+      "attributes": [{"key": "service.name", "value": {"stringValue": ""}}]}]}]}]}'
+$json$;

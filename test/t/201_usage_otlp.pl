@@ -50,30 +50,8 @@ ok( wait_until(
 
 # Request 1 of sql/usage.sql: series cart 145 bytes (2 spans), web 85
 # (1), __missing__ 124 (2); 354 bytes in all.
-my $req1 = $node->safe_psql('postgres', q{
-	SELECT encode(u_req(
-	    u_batch('cart', NULL, u_scope('s', u_span(1),
-	                                       u_span(2, ARRAY[u_kvs('service.name', 'web')]),
-	                                       u_span(3, ARRAY[u_kvi('service.name', 5)]))),
-	    u_batch(NULL, NULL, u_scope(NULL, u_span(4),
-	                                      u_span(5, ARRAY[u_kvs('service.name', '')])))), 'hex')});
-my $json1 = '{"resourceSpans": [
-  {"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "cart"}}]},
-   "scopeSpans": [{"scope": {"name": "s"}, "spans": [
-     {"traceId": "00000000000000000000000000000001", "spanId": "0000000000000001", "name": "a",
-      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000"},
-     {"traceId": "00000000000000000000000000000002", "spanId": "0000000000000002", "name": "a",
-      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000",
-      "attributes": [{"key": "service.name", "value": {"stringValue": "web"}}]},
-     {"traceId": "00000000000000000000000000000003", "spanId": "0000000000000003", "name": "a",
-      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000",
-      "attributes": [{"key": "service.name", "value": {"intValue": "5"}}]}]}]},
-  {"scopeSpans": [{"spans": [
-     {"traceId": "00000000000000000000000000000004", "spanId": "0000000000000004", "name": "a",
-      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000"},
-     {"traceId": "00000000000000000000000000000005", "spanId": "0000000000000005", "name": "a",
-      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000",
-      "attributes": [{"key": "service.name", "value": {"stringValue": ""}}]}]}]}]}';
+my $req1 = $node->safe_psql('postgres', q{SELECT encode(u_request1(), 'hex')});
+my $json1 = $node->safe_psql('postgres', 'SELECT u_request1_json()');
 
 my $r = otlp($node, { rawHex => $req1, headers => { 'Content-Type' => 'application/x-protobuf' } });
 is($r->{status}, 200, 'request 1 over OTLP/HTTP protobuf');
