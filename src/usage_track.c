@@ -16,9 +16,10 @@
  * under; the stale purge, the only code that removes shared entries,
  * bumps it.  Overflowed label sets are never cached (they get their own
  * series once there is room again).  The local table is dropped when it
- * grows past twice the shared capacity.  Its entries are small (the key
- * bytes live apart, sized to fit) so that thousands of series stay in the
- * CPU caches.
+ * grows past twice the shared capacity.  It is an open-addressing table
+ * of small slots (key pointer and hash) over series allocated to the size
+ * of their key, so that a lookup of one of thousands of series touches
+ * about two cache lines.
  *
  * Per span, the work is: the span's protobuf size, its string attributes
  * matched against the span-scoped dimensions (none when every dimension
@@ -54,24 +55,51 @@
  * A series seen by this backend: the sums of the current request, and
  * the shared entry of the series when known.
  */
-typedef struct LocalKey
-{
-	uint32		len;
-	const char *data;			/* a UsageKey's data, in track_cxt once entered */
-} LocalKey;
-
 typedef struct LocalSeries
 {
-	LocalKey	key;
-	uint32		hash;			/* hash of the key, as usage_key_hash() */
-	bool		pending;		/* in pending_series */
-	int64		bytes;			/* of the current request */
-	int64		spans;
 	UsageSeries *shared;		/* valid while shared_gen is current */
 	uint64		shared_gen;
+	int64		bytes;			/* of the current request */
+	int64		spans;
+	uint32		hash;			/* of the key, as usage_key_hash() */
+	bool		pending;		/* in pending_series */
+	uint32		len;
+	char		key[FLEXIBLE_ARRAY_MEMBER]; /* a UsageKey's data */
 } LocalSeries;
 
-static HTAB *local_series = NULL;
+/*
+ * Slot of the local open-addressing table (lib/simplehash.h): the key
+ * points into its series, and the stored hash is compared first, so a
+ * lookup reads the series only when it is the one sought.
+ */
+typedef struct LocalKey
+{
+	const char *data;
+	uint32		len;
+} LocalKey;
+
+typedef struct LocalSlot
+{
+	LocalKey	key;
+	uint32		hash;
+	char		status;
+	LocalSeries *series;
+} LocalSlot;
+
+#define SH_PREFIX		localseries
+#define SH_ELEMENT_TYPE	LocalSlot
+#define SH_KEY_TYPE		LocalKey
+#define SH_KEY			key
+#define SH_HASH_KEY(tb, k)	hash_bytes((const unsigned char *) (k).data, (k).len)
+#define SH_EQUAL(tb, a, b)	((a).len == (b).len && memcmp((a).data, (b).data, (a).len) == 0)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a)	((a)->hash)
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+static localseries_hash *local_series = NULL;
 static MemoryContext track_cxt = NULL;
 
 /* The local series the current request charged, in first-use order. */
@@ -273,60 +301,32 @@ sameValues(const char *const *a, const char *const *b, int n)
 	return true;
 }
 
-static uint32
-localKeyHash(const void *key, Size keysize)
-{
-	const LocalKey *k = (const LocalKey *) key;
-
-	return hash_bytes((const unsigned char *) k->data, k->len);
-}
-
-static int
-localKeyCmp(const void *key1, const void *key2, Size keysize)
-{
-	const LocalKey *a = (const LocalKey *) key1;
-	const LocalKey *b = (const LocalKey *) key2;
-
-	if (a->len != b->len)
-		return 1;
-	return memcmp(a->data, b->data, a->len);
-}
-
-/* Copy a key into a new entry: its bytes go to track_cxt. */
-static void *
-localKeyCopy(void *dest, const void *src, Size keysize)
-{
-	LocalKey   *d = (LocalKey *) dest;
-	const LocalKey *k = (const LocalKey *) src;
-	char	   *data = MemoryContextAlloc(track_cxt, k->len);
-
-	memcpy(data, k->data, k->len);
-	d->len = k->len;
-	d->data = data;
-	return dest;
-}
-
 static LocalSeries *
 addLocal(const UsageKey *key, int64 bytes)
 {
+	LocalSlot  *slot;
 	LocalSeries *ls;
 	LocalKey	lkey;
-	uint32		hash;
 	bool		found;
 
-	lkey.len = key->len;
 	lkey.data = key->data;
-	hash = localKeyHash(&lkey, sizeof(LocalKey));
-	ls = hash_search_with_hash_value(local_series, &lkey, hash, HASH_ENTER, &found);
+	lkey.len = key->len;
+	slot = localseries_insert(local_series, lkey, &found);
 	if (!found)
 	{
-		ls->hash = hash;
-		ls->pending = false;
-		ls->bytes = 0;
-		ls->spans = 0;
+		ls = MemoryContextAlloc(track_cxt, offsetof(LocalSeries, key) + key->len);
 		ls->shared = NULL;
 		ls->shared_gen = 0;
+		ls->bytes = 0;
+		ls->spans = 0;
+		ls->hash = slot->hash;
+		ls->pending = false;
+		ls->len = key->len;
+		memcpy(ls->key, key->data, key->len);
+		slot->key.data = ls->key;	/* the caller's key goes away */
+		slot->series = ls;
 	}
+	ls = slot->series;
 	if (!ls->pending)
 	{
 		if (npending >= maxpending)
@@ -373,8 +373,8 @@ sharedSeries(LocalSeries *ls, UsageTenant *t, const UsageKey *okey)
 	if (ls->shared != NULL && ls->shared_gen == usage_shared->generation)
 		return ls->shared;
 
-	key.len = ls->key.len;
-	memcpy(key.data, ls->key.data, ls->key.len);
+	key.len = ls->len;
+	memcpy(key.data, ls->key, ls->len);
 	s = hash_search_with_hash_value(usage_series, &key, ls->hash,
 									HASH_FIND, NULL);
 	if (s == NULL && t->nseries < tempo_cost_attribution_max_cardinality &&
@@ -449,10 +449,8 @@ mergeLocal(const char *tenant, const UsageConfig *cfg, int valuecap)
 static void
 prepareLocal(void)
 {
-	HASHCTL		ctl;
-
 	if (local_series != NULL &&
-		hash_get_num_entries(local_series) <= 2L * usage_shared->max_series)
+		local_series->members <= 2 * (uint32) usage_shared->max_series)
 	{
 		/* a request that failed half way may have left sums behind */
 		resetPending();
@@ -463,16 +461,7 @@ prepareLocal(void)
 										  ALLOCSET_DEFAULT_SIZES);
 	else
 		MemoryContextReset(track_cxt);
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(LocalKey);
-	ctl.entrysize = sizeof(LocalSeries);
-	ctl.hash = localKeyHash;
-	ctl.match = localKeyCmp;
-	ctl.keycopy = localKeyCopy;
-	ctl.hcxt = track_cxt;
-	local_series = hash_create("tempo usage local series", 1024, &ctl,
-							   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE |
-							   HASH_KEYCOPY | HASH_CONTEXT);
+	local_series = localseries_create(track_cxt, 1024, NULL);
 	maxpending = 256;
 	pending_series = MemoryContextAlloc(track_cxt, sizeof(LocalSeries *) * maxpending);
 	npending = 0;

@@ -32,13 +32,13 @@
  * --start + --window); spans of a trace are written contiguously, ordered
  * by start time (parents first), as a store holds them after compaction.
  *
- * --label-sets N (for the cost-attribution benchmark) gives every span two
- * more string attributes, cost.team and cost.project, so that (resource
- * service.name, span cost.team, span cost.project) takes N distinct values
- * once every service has emitted N / 20 spans: per service a counter k
- * cycles through 0 .. N/20 - 1, team = k % 25, project = k / 25.  The
- * values come from the counters, not the random stream, so every other
- * byte of a span is the same with and without the option.
+ * --label-sets N (for the cost-attribution benchmark) gives every span
+ * three more string attributes, cost.team, cost.project and cost.region,
+ * from a counter k that cycles through 0 .. N-1 over the spans written:
+ * team = k % 25, project = k / 25 % 10, region = k / 250.  So the three
+ * take exactly N distinct value sets once N spans are written.  The values
+ * come from the counter, not the random stream, so every other byte of a
+ * span is the same with and without the option.
  *
  * Everything comes from one xoshiro256** stream seeded by --seed, so a
  * given set of options always produces byte-identical output.
@@ -652,9 +652,9 @@ typedef struct TraceCtx
 
 static const char *cur_tenant = "single-tenant";
 
-/* --label-sets: label sets per service (0 = off), and each one's counter */
-static uint64_t cost_sets_per_service = 0;
-static uint64_t cost_next[GEN_NSERVICES];
+/* --label-sets: label sets (0 = off), and the counter cycling through them */
+static uint64_t cost_label_sets = 0;
+static uint64_t cost_next = 0;
 
 static Span *
 new_span(TraceCtx *t, int parent, int service, int pod, int kind, int cat)
@@ -771,14 +771,14 @@ make_error(Span *s, int which)
 	attr_str(&s->event.attrs[2], "exception.stacktrace", e->stacktrace);
 }
 
-/* the cost.team and cost.project attributes of --label-sets */
+/* the cost.team, cost.project and cost.region attributes of --label-sets */
 static void
 add_cost_labels(Span *s)
 {
-	uint64_t	k = cost_next[s->service]++ % cost_sets_per_service;
+	uint64_t	k = cost_next++ % cost_label_sets;
 	SBuild		b;
 
-	if (s->nattrs + 2 > GEN_MAX_ATTRS)
+	if (s->nattrs + 3 > GEN_MAX_ATTRS)
 		die("too many attributes for --label-sets");
 	sb_begin(&b, s);
 	sb_str(&b, "team-");
@@ -786,8 +786,12 @@ add_cost_labels(Span *s)
 	add_str(s, "cost.team", sb_end(&b));
 	sb_begin(&b, s);
 	sb_str(&b, "project-");
-	sb_u64(&b, k / 25);
+	sb_u64(&b, k / 25 % 10);
 	add_str(s, "cost.project", sb_end(&b));
+	sb_begin(&b, s);
+	sb_str(&b, "region-");
+	sb_u64(&b, k / 250);
+	add_str(s, "cost.region", sb_end(&b));
 }
 
 static void
@@ -1079,8 +1083,8 @@ usage(void)
 			"  --window SECS    window length in seconds (default 3600)\n"
 			"  --batch N        spans per OTLP request (default 512)\n"
 			"  --tenant NAME    tenant column value (default single-tenant)\n"
-			"  --label-sets N   add cost.team/cost.project span attributes: N label sets\n"
-			"                   with service.name (N a multiple of 20; default 0 = none)\n"
+			"  --label-sets N   add cost.team/project/region span attributes taking N\n"
+			"                   distinct value sets (default 0 = none)\n"
 			"  --otlp FILE      write length-prefixed OTLP/protobuf requests ('-' = stdout)\n"
 			"  --copy FILE      write COPY text rows ('-' = stdout)\n"
 			"  --verify         decode every request again and compare it with the spans\n"
@@ -1213,9 +1217,7 @@ main(int argc, char **argv)
 		die("--window must be at least 1 second");
 	if (start > 9000000000ULL)
 		die("--start is too far in the future");
-	if (label_sets % GEN_NSERVICES != 0)
-		die("--label-sets must be a multiple of %d", GEN_NSERVICES);
-	cost_sets_per_service = label_sets / GEN_NSERVICES;
+	cost_label_sets = label_sets;
 
 	rng_seed(seed);
 	init_model();
@@ -1254,7 +1256,7 @@ main(int argc, char **argv)
 			idx[j] = v;
 		}
 
-		if (cost_sets_per_service > 0)
+		if (cost_label_sets > 0)
 			for (i = 0; i < n; i++)
 				add_cost_labels(&t->spans[idx[i]]);
 		for (i = 0; i < n; i++)
