@@ -1121,9 +1121,6 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, bool with_keys,
 			if (bms_is_member(c + 1, cols))
 				attrs = bms_add_member(attrs, attnos[c]);
 		}
-		if (with_keys)
-			for (k = 0; k < plan->nkeys; k++)
-				attrs = bms_add_member(attrs, attnos[plan->key_cols[k]]);
 
 		/* predicates: time range, tenant, pushed conditions, trace id */
 		if (lo != PG_INT64_MIN)
@@ -1188,6 +1185,10 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, bool with_keys,
 			memset(&hs, 0, sizeof(hs));
 			hs.scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
 			hs.slot = table_slot_create(rel, NULL);
+			/* keys come from the whole jsonb values here */
+			if (keymap)
+				for (k = 0; k < plan->nkeys; k++)
+					attrs = bms_add_member(attrs, attnos[plan->key_cols[k]]);
 			hs.attrs = attrs;
 			hs.natts = ncols_td;
 			hs.cxt = AllocSetContextCreate(CurrentMemoryContext, "TraceQL heap batch",

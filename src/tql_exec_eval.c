@@ -66,21 +66,6 @@
 #define T_TRUE	1
 #define T_NIL	2
 
-static const char hexdigits[] = "0123456789abcdef";
-
-void
-ExecFormatHex(const uint8 *bytes, int nbytes, char *out)
-{
-	int			i;
-
-	for (i = 0; i < nbytes; i++)
-	{
-		out[2 * i] = hexdigits[bytes[i] >> 4];
-		out[2 * i + 1] = hexdigits[bytes[i] & 15];
-	}
-	out[2 * nbytes] = '\0';
-}
-
 /* ---------------------------------------------------------------------
  * Vectors
  * ---------------------------------------------------------------------
@@ -95,11 +80,12 @@ vec_alloc(int n)
 	vec->v.n = n;
 	vec->v.types = palloc(m);
 	memset(vec->v.types, TQL_TYPE_NIL, m);
-	vec->v.ints = palloc0(sizeof(int64) * m);
-	vec->v.floats = palloc0(sizeof(double) * m);
-	vec->v.strs = palloc0(sizeof(char *) * m);
-	vec->v.strlens = palloc0(sizeof(int32) * m);
-	vec->v.arrays = palloc0(sizeof(Jsonb *) * m);
+	/* only the member of an entry's type is ever read: no need to zero */
+	vec->v.ints = palloc(sizeof(int64) * m);
+	vec->v.floats = palloc(sizeof(double) * m);
+	vec->v.strs = palloc(sizeof(char *) * m);
+	vec->v.strlens = palloc(sizeof(int32) * m);
+	vec->v.arrays = palloc(sizeof(Jsonb *) * m);
 	vec->uniform = -1;
 	return vec;
 }
@@ -140,6 +126,22 @@ vec_set(ExecVec *vec, int i, const ExecVal *v)
 			vec->v.ints[i] = v->u.i;
 			break;
 	}
+}
+
+/* Track whether every value of a vector has one type (see ExecVec) */
+static inline void
+track_uniform(int *uniform, int type)
+{
+	if (*uniform == -2)
+		*uniform = type;
+	else if (*uniform != type)
+		*uniform = -1;
+}
+
+static inline int
+final_uniform(int uniform)
+{
+	return (uniform >= 0 && uniform != TQL_TYPE_NIL) ? uniform : -1;
 }
 
 static inline void
@@ -614,7 +616,7 @@ id_column_values(ExecSource *src, ExecCol col)
 		if (col == EC_TRACE_ID)
 		{
 			s = palloc(33);
-			ExecFormatHex((const uint8 *) DatumGetPointer(cv->values[i]), 16, s);
+			TempoFormatHex((const uint8 *) DatumGetPointer(cv->values[i]), 16, s);
 			vec->v.strlens[i] = 32;
 		}
 		else
@@ -623,7 +625,7 @@ id_column_values(ExecSource *src, ExecCol col)
 
 			SpanIdToBytes(DatumGetSpanId(cv->values[i]), b);
 			s = palloc(17);
-			ExecFormatHex(b, 8, s);
+			TempoFormatHex(b, 8, s);
 			vec->v.strlens[i] = 16;
 		}
 		vec->v.types[i] = TQL_TYPE_STRING;
@@ -712,12 +714,9 @@ attr_values(ExecSource *src, const ExecField *f)
 		if (v.type == TQL_TYPE_NIL && fallback != NULL)
 			tvv_get(&fallback->v, i, &v);
 		vec_set(vec, i, &v);
-		if (uniform == -2)
-			uniform = v.type;
-		else if (uniform != v.type)
-			uniform = -1;
+		track_uniform(&uniform, v.type);
 	}
-	vec->uniform = (uniform >= 0 && uniform != TQL_TYPE_NIL) ? uniform : -1;
+	vec->uniform = final_uniform(uniform);
 	return vec;
 }
 
@@ -840,12 +839,9 @@ trace_field_values(ExecSource *src, int field)
 				break;
 		}
 		vec_set(vec, i, &v);
-		if (uniform == -2)
-			uniform = v.type;
-		else if (uniform != v.type)
-			uniform = -1;
+		track_uniform(&uniform, v.type);
 	}
-	vec->uniform = (uniform >= 0 && uniform != TQL_TYPE_NIL) ? uniform : -1;
+	vec->uniform = final_uniform(uniform);
 	return vec;
 }
 

@@ -263,7 +263,6 @@ extern void ExecValCopy(ExecVal *dst, const ExecVal *src);
 extern bool ExecValEqual(const ExecVal *a, const ExecVal *b);
 extern bool ExecValNumber(const ExecVal *v, double *d);
 extern bool ExecExprIsTraceLevel(ExecPlan *plan, const TqlExpr *e);
-extern void ExecFormatHex(const uint8 *bytes, int nbytes, char *out);
 
 extern void ExecTracePrepare(ExecPlan *plan, ExecTrace *trace);
 extern int	ExecTracePipeline(ExecPlan *plan, ExecTrace *trace,

@@ -280,20 +280,26 @@ append_double(StringInfo buf, double d)
 
 static void append_any_value(StringInfo buf, const ExecVal *v);
 
+/* A JSON string of a counted string */
+static void
+append_json_text(StringInfo buf, const char *s, int len)
+{
+	char	   *tmp = pnstrdup(s, len);
+
+	escape_json(buf, tmp);
+	pfree(tmp);
+}
+
 static void
 append_jsonb_elem_value(StringInfo buf, JsonbValue *jv)
 {
 	switch (jv->type)
 	{
 		case jbvString:
-			{
-				char	   *s = pnstrdup(jv->val.string.val, jv->val.string.len);
-
-				appendStringInfoString(buf, "{\"stringValue\":");
-				escape_json(buf, s);
-				appendStringInfoChar(buf, '}');
-				break;
-			}
+			appendStringInfoString(buf, "{\"stringValue\":");
+			append_json_text(buf, jv->val.string.val, jv->val.string.len);
+			appendStringInfoChar(buf, '}');
+			break;
 		case jbvNumeric:
 			{
 				char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out,
@@ -321,14 +327,10 @@ append_any_value(StringInfo buf, const ExecVal *v)
 	switch (v->type)
 	{
 		case TQL_TYPE_STRING:
-			{
-				char	   *s = pnstrdup(v->u.s, v->len);
-
-				appendStringInfoString(buf, "{\"stringValue\":");
-				escape_json(buf, s);
-				appendStringInfoChar(buf, '}');
-				break;
-			}
+			appendStringInfoString(buf, "{\"stringValue\":");
+			append_json_text(buf, v->u.s, v->len);
+			appendStringInfoChar(buf, '}');
+			break;
 		case TQL_TYPE_INT:
 			appendStringInfo(buf, "{\"intValue\":\"" INT64_FORMAT "\"}", v->u.i);
 			break;
@@ -382,12 +384,8 @@ append_json_value(StringInfo buf, const ExecVal *v)
 	switch (v->type)
 	{
 		case TQL_TYPE_STRING:
-			{
-				char	   *s = pnstrdup(v->u.s, v->len);
-
-				escape_json(buf, s);
-				break;
-			}
+			append_json_text(buf, v->u.s, v->len);
+			break;
 		case TQL_TYPE_INT:
 			appendStringInfo(buf, INT64_FORMAT, v->u.i);
 			break;
@@ -498,13 +496,13 @@ search_sink(void *arg, ExecPlan *plan, ExecTrace *t, int nsets, ExecSpanset *set
 			bool		first = true;
 
 			SpanIdToBytes(sp->span_id, sid);
-			ExecFormatHex(sid, 8, hex);
+			TempoFormatHex(sid, 8, hex);
 			if (j > 0)
 				appendStringInfoChar(&buf, ',');
 			appendStringInfo(&buf, "{\"spanID\":\"%s\",\"name\":", hex);
 			if (sp->vals[plan->f_name].type == TQL_TYPE_STRING)
-				escape_json(&buf, pnstrdup(sp->vals[plan->f_name].u.s,
-										   sp->vals[plan->f_name].len));
+				append_json_text(&buf, sp->vals[plan->f_name].u.s,
+								 sp->vals[plan->f_name].len);
 			else
 				appendStringInfoString(&buf, "\"\"");
 			appendStringInfo(&buf, ",\"startTimeUnixNano\":\"" INT64_FORMAT
