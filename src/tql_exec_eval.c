@@ -188,22 +188,6 @@ ExecVecGet(const ExecVec *vec, int i, ExecVal *out)
 	tvv_get(&vec->v, i, out);
 }
 
-/* Copy a value into the current memory context */
-void
-ExecValCopy(ExecVal *dst, const ExecVal *src)
-{
-	*dst = *src;
-	if (src->type == TQL_TYPE_STRING)
-		dst->u.s = pnstrdup(src->u.s, src->len);
-	else if (src->type == TQL_TYPE_ATTRIBUTE)
-	{
-		Jsonb	   *copy = palloc(VARSIZE(src->u.a));
-
-		memcpy(copy, src->u.a, VARSIZE(src->u.a));
-		dst->u.a = copy;
-	}
-}
-
 /* Exact equality of two values (same type, same value): by() groups */
 bool
 ExecValEqual(const ExecVal *a, const ExecVal *b)

@@ -259,7 +259,6 @@ extern void ExecEvalPred(ExecSource *src, const TqlExpr *e, int n,
 extern ExecVec *ExecEvalValue(ExecSource *src, const TqlExpr *e, int n,
 							  const int *rows);
 extern void ExecVecGet(const ExecVec *vec, int i, ExecVal *out);
-extern void ExecValCopy(ExecVal *dst, const ExecVal *src);
 extern bool ExecValEqual(const ExecVal *a, const ExecVal *b);
 extern bool ExecValNumber(const ExecVal *v, double *d);
 extern bool ExecExprIsTraceLevel(ExecPlan *plan, const TqlExpr *e);

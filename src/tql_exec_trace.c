@@ -156,7 +156,62 @@ typedef struct Assembly
 	bool		overflow;
 	int			nfields;
 	bool	   *stored;			/* [nfields] field stored per span */
+	/* bump allocator for spans and their values, in store */
+	char	   *arena;
+	Size		arena_left;
 } Assembly;
+
+#define ARENA_BLOCK (64 * 1024)
+
+/* Memory in the round's store that lives as long as the round */
+static void *
+arena_alloc(Assembly *as, Size size)
+{
+	void	   *p;
+
+	size = MAXALIGN(size);
+	if (size > ARENA_BLOCK / 4)
+		return MemoryContextAlloc(as->store, size);
+	if (size > as->arena_left)
+	{
+		as->arena = MemoryContextAlloc(as->store, ARENA_BLOCK);
+		as->arena_left = ARENA_BLOCK;
+	}
+	p = as->arena;
+	as->arena += size;
+	as->arena_left -= size;
+	return p;
+}
+
+static const char *
+arena_strdup(Assembly *as, const char *s, int len)
+{
+	char	   *p = arena_alloc(as, len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+static Jsonb *
+store_jsonb(Assembly *as, const Jsonb *jb)
+{
+	Jsonb	   *copy = arena_alloc(as, VARSIZE(jb));
+
+	memcpy(copy, jb, VARSIZE(jb));
+	return copy;
+}
+
+/* Copy a value into the round's store */
+static void
+store_val(Assembly *as, ExecVal *dst, const ExecVal *src)
+{
+	*dst = *src;
+	if (src->type == TQL_TYPE_STRING)
+		dst->u.s = arena_strdup(as, src->u.s, src->len);
+	else if (src->type == TQL_TYPE_ATTRIBUTE)
+		dst->u.a = store_jsonb(as, src->u.a);
+}
 
 static bool
 assemble_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *rows)
@@ -171,81 +226,118 @@ assemble_batch(void *arg, ExecSource *src, const int64 *start, int n, const int 
 	ColVector  *sa = NULL,
 			   *ra = NULL;
 	ExecVec   **vecs = palloc0(sizeof(ExecVec *) * Max(as->nfields, 1));
+	const char ***interned = palloc0(sizeof(char **) * Max(as->nfields, 1));
+	const uint8 *last_id = NULL;
+	ExecTrace  *last = NULL;
 	int			j,
 				f;
-	MemoryContext old;
+	Size		spansize = MAXALIGN(sizeof(ExecSpan)) +
+		sizeof(ExecVal) * Max(as->nfields, 1);
 
 	if (plan->opts->want_attributes)
 	{
 		sa = b->cols[src->attnos[EC_SPAN_ATTRS] - 1];
 		ra = b->cols[src->attnos[EC_RESOURCE_ATTRS] - 1];
 	}
+	for (f = 0; f < as->nfields; f++)
+		if (as->stored[f])
+			vecs[f] = ExecFieldValues(src, f);
+
 	for (j = 0; j < n; j++)
 	{
 		int			r = rows ? rows[j] : j;
 		const uint8 *id = (const uint8 *) DatumGetPointer(tid->values[r]);
-		uint32		h = trace_hash(id);
-		TraceEntry *e;
 		ExecTrace  *t;
 		ExecSpan   *sp;
-		bool		found;
 
-		if (as->mod > 1 && h % as->mod != as->res)
-			continue;
-		if (as->sample < 1.0 && (double) h / 4294967296.0 >= as->sample)
-			continue;
-		if (as->cand != NULL)
+		/* the spans of a trace are usually stored together */
+		if (last_id != NULL && memcmp(id, last_id, 16) == 0)
+			t = last;
+		else
 		{
-			(void) hash_search(as->cand, id, HASH_FIND, &found);
-			if (!found)
+			uint32		h = trace_hash(id);
+			TraceEntry *e;
+			bool		found;
+
+			if (as->mod > 1 && h % as->mod != as->res)
 				continue;
+			if (as->sample < 1.0 && (double) h / 4294967296.0 >= as->sample)
+				continue;
+			if (as->cand != NULL)
+			{
+				(void) hash_search_with_hash_value(as->cand, id, h, HASH_FIND, &found);
+				if (!found)
+					continue;
+			}
+			e = hash_search_with_hash_value(as->traces, id, h, HASH_ENTER, &found);
+			if (!found)
+			{
+				t = MemoryContextAllocZero(as->store, sizeof(ExecTrace));
+				memcpy(t->trace_id, id, 16);
+				t->maxspans = 8;
+				t->spans = MemoryContextAlloc(as->store, sizeof(ExecSpan *) * t->maxspans);
+				e->trace = t;
+				e->atoms = 0;
+			}
+			t = e->trace;
+			last = t;
+			last_id = id;
 		}
-		old = MemoryContextSwitchTo(as->store);
-		e = hash_search(as->traces, id, HASH_ENTER, &found);
-		if (!found)
-		{
-			t = palloc0(sizeof(ExecTrace));
-			memcpy(t->trace_id, id, 16);
-			t->maxspans = 8;
-			t->spans = palloc(sizeof(ExecSpan *) * t->maxspans);
-			e->trace = t;
-			e->atoms = 0;
-		}
-		t = e->trace;
 		if (t->nspans == t->maxspans)
 		{
 			t->maxspans *= 2;
 			t->spans = repalloc_huge(t->spans, sizeof(ExecSpan *) * t->maxspans);
 		}
-		sp = palloc0(sizeof(ExecSpan));
+		sp = arena_alloc(as, spansize);
+		memset(sp, 0, sizeof(ExecSpan));
+		sp->vals = (ExecVal *) ((char *) sp + MAXALIGN(sizeof(ExecSpan)));
 		sp->span_id = DatumGetSpanId(sid->values[r]);
 		sp->has_parent = !pid->isnull[r];
 		sp->parent_id = sp->has_parent ? DatumGetSpanId(pid->values[r]) : 0;
 		sp->start_ns = start[r];
 		sp->duration_ns = DatumGetInt64(dur->values[r]);
-		sp->vals = palloc0(sizeof(ExecVal) * Max(as->nfields, 1));
-		MemoryContextSwitchTo(old);
 		for (f = 0; f < as->nfields; f++)
 		{
-			ExecVal		v;
+			ExecVec    *vec = vecs[f];
 
-			if (!as->stored[f])
+			if (vec == NULL)
+			{
+				sp->vals[f].type = TQL_TYPE_NIL;
 				continue;
-			if (vecs[f] == NULL)
-				vecs[f] = ExecFieldValues(src, f);
-			ExecVecGet(vecs[f], r, &v);
-			old = MemoryContextSwitchTo(as->store);
-			ExecValCopy(&sp->vals[f], &v);
-			MemoryContextSwitchTo(old);
+			}
+			if (vec->v.codes != NULL)
+			{
+				/* dictionary: copy each distinct value once per batch */
+				int32		c = vec->v.codes[r];
+
+				if (c < 0 || c >= vec->v.ndict)
+				{
+					sp->vals[f].type = TQL_TYPE_NIL;
+					continue;
+				}
+				if (interned[f] == NULL)
+					interned[f] = palloc0(sizeof(char *) * vec->v.ndict);
+				if (interned[f][c] == NULL)
+					interned[f][c] = arena_strdup(as, vec->v.dict->strs[c],
+												  vec->v.dict->strlens[c]);
+				sp->vals[f].type = TQL_TYPE_STRING;
+				sp->vals[f].u.s = interned[f][c];
+				sp->vals[f].len = vec->v.dict->strlens[c];
+			}
+			else
+			{
+				ExecVal		v;
+
+				ExecVecGet(vec, r, &v);
+				store_val(as, &sp->vals[f], &v);
+			}
 		}
 		if (sa != NULL)
 		{
-			old = MemoryContextSwitchTo(as->store);
 			if (!sa->isnull[r])
-				sp->span_attrs = DatumGetJsonbPCopy(sa->values[r]);
+				sp->span_attrs = store_jsonb(as, DatumGetJsonbP(sa->values[r]));
 			if (!ra->isnull[r])
-				sp->res_attrs = DatumGetJsonbPCopy(ra->values[r]);
-			MemoryContextSwitchTo(old);
+				sp->res_attrs = store_jsonb(as, DatumGetJsonbP(ra->values[r]));
 		}
 		t->spans[t->nspans++] = sp;
 	}
@@ -1153,6 +1245,8 @@ ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
 										 ALLOCSET_DEFAULT_SIZES);
 		as.traces = trace_table("TraceQL traces", as.store);
 		as.overflow = false;
+		as.arena = NULL;
+		as.arena_left = 0;
 		if (point != NIL)
 		{
 			ListCell   *lc;
