@@ -32,7 +32,9 @@
  * sequential scan turned into batches of the same shape, so results never
  * depend on the storage.  The caller needs SELECT on tempo.spans; the
  * session's tenants (tempo.tenant: empty = all, "a|b" = several) are
- * applied to every row.
+ * applied to every row.  Row-level security policies are not evaluated by
+ * the reader, so when they apply to the caller the functions refuse to run
+ * (0A000) instead of showing hidden rows.
  *
  * Copyright (c) 2026, the tempo authors
  *
@@ -62,6 +64,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/rls.h"
 #include "utils/snapmgr.h"
 
 #include "col_internal.h"
@@ -931,6 +934,16 @@ list_partitions(int64 start_ns, int64 end_ns, int *n)
 	acl = pg_class_aclcheck(parent, GetUserId(), ACL_SELECT);
 	if (acl != ACLCHECK_OK)
 		aclcheck_error(acl, OBJECT_TABLE, get_rel_name(parent));
+
+	/*
+	 * The reader does not apply row-level security policies: refuse rather
+	 * than show rows the policies hide.
+	 */
+	if (check_enable_rls(parent, InvalidOid, false) == RLS_ENABLED)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("TraceQL functions cannot read tempo.spans under row-level security"),
+				 errhint("Restrict the session with tempo.tenant, or use a role that bypasses row-level security.")));
 
 	prel = table_open(parent, AccessShareLock);
 	pd = RelationGetPartitionDesc(prel, true);

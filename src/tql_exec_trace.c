@@ -23,13 +23,14 @@
  *	  EXEC_POINT_LOOKUPS of them; else in one scan with a hash probe per
  *	  row) and kept as ExecSpans holding only the fields the query reads.
  *
- * Memory: the spans of pass 2 are held in a context whose size is checked
- * after every batch against get_hash_memory_limit() (work_mem times
- * hash_mem_multiplier, the bound of PostgreSQL's own hash joins and
- * aggregates).  When a round would exceed it, the round is restarted on
+ * Memory: the bytes held for the spans of pass 2 (records, values,
+ * trace headers) are counted and checked after every batch against
+ * get_hash_memory_limit() (work_mem times hash_mem_multiplier, the bound of
+ * PostgreSQL's own hash joins and aggregates).  When a round would exceed it, the round is restarted on
  * half of the traces (those whose trace id hash has one more bit equal)
  * and the other half is queued for a later round: a big query costs more
- * scans, never more memory.  Pass 1 keeps one small entry per trace that
+ * scans, never more memory.  A single trace larger than the limit is an
+ * error (54000) that says so.  Pass 1 keeps one small entry per trace that
  * has a span matching an atom.
  *
  * Per trace, the spans are sorted by start time, the root is the earliest
@@ -159,6 +160,8 @@ typedef struct Assembly
 	/* bump allocator for spans and their values, in store */
 	char	   *arena;
 	Size		arena_left;
+	Size		used;			/* bytes held for the round's traces */
+	long		ntraces;
 } Assembly;
 
 #define ARENA_BLOCK (64 * 1024)
@@ -170,6 +173,7 @@ arena_alloc(Assembly *as, Size size)
 	void	   *p;
 
 	size = MAXALIGN(size);
+	as->used += size;
 	if (size > ARENA_BLOCK / 4)
 		return MemoryContextAlloc(as->store, size);
 	if (size > as->arena_left)
@@ -276,6 +280,9 @@ assemble_batch(void *arg, ExecSource *src, const int64 *start, int n, const int 
 				memcpy(t->trace_id, id, 16);
 				t->maxspans = 8;
 				t->spans = MemoryContextAlloc(as->store, sizeof(ExecSpan *) * t->maxspans);
+				as->used += sizeof(TraceEntry) + sizeof(ExecTrace) +
+					sizeof(ExecSpan *) * t->maxspans;
+				as->ntraces++;
 				e->trace = t;
 				e->atoms = 0;
 			}
@@ -285,6 +292,7 @@ assemble_batch(void *arg, ExecSource *src, const int64 *start, int n, const int 
 		}
 		if (t->nspans == t->maxspans)
 		{
+			as->used += sizeof(ExecSpan *) * t->maxspans;
 			t->maxspans *= 2;
 			t->spans = repalloc_huge(t->spans, sizeof(ExecSpan *) * t->maxspans);
 		}
@@ -341,8 +349,15 @@ assemble_batch(void *arg, ExecSource *src, const int64 *start, int n, const int 
 		}
 		t->spans[t->nspans++] = sp;
 	}
-	if (MemoryContextMemAllocated(as->store, true) > as->budget)
+	if (as->used > as->budget)
 	{
+		if (as->ntraces <= 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("a single trace needs more memory than work_mem allows"),
+					 errdetail("The trace holds %zu bytes; the limit is %zu bytes.",
+							   as->used, as->budget),
+					 errhint("Increase work_mem or hash_mem_multiplier.")));
 		as->overflow = true;
 		return false;
 	}
@@ -1247,6 +1262,8 @@ ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
 		as.overflow = false;
 		as.arena = NULL;
 		as.arena_left = 0;
+		as.used = 0;
+		as.ntraces = 0;
 		if (point != NIL)
 		{
 			ListCell   *lc;
@@ -1268,7 +1285,7 @@ ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
 			if (as.mod >= ((uint32) 1 << 30))
 				ereport(ERROR,
 						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						 errmsg("a single trace needs more memory than work_mem allows"),
+						 errmsg("too many traces share trace id hash values to fit in work_mem"),
 						 errhint("Increase work_mem or hash_mem_multiplier.")));
 			MemoryContextDelete(as.store);
 			if (nqueue + 2 > qcap)
