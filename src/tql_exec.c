@@ -1638,3 +1638,110 @@ TqlRunSpans(const TqlQuery *query, const TqlRunOptions *opts,
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(runcxt);
 }
+
+/* ---------------------------------------------------------------------
+ * Explain
+ * ---------------------------------------------------------------------
+ */
+
+static const char *const pred_op_text[] = {"=", "<", "<=", ">", ">="};
+
+static void
+append_push(StringInfo buf, const ExecPushdown *p)
+{
+	appendStringInfo(buf, "%s %s ", ExecColNames[p->col], pred_op_text[p->op]);
+	switch (p->col)
+	{
+		case EC_STATUS:
+		case EC_KIND:
+			appendStringInfo(buf, "%d", (int) DatumGetInt16(p->value));
+			break;
+		case EC_DURATION:
+			appendStringInfo(buf, INT64_FORMAT, DatumGetInt64(p->value));
+			break;
+		case EC_TRACE_ID:
+			{
+				char		hex[33];
+
+				TempoFormatHex((const uint8 *) DatumGetPointer(p->value), 16, hex);
+				appendStringInfo(buf, "'%s'", hex);
+				break;
+			}
+		case EC_SPAN_ID:
+			{
+				uint8		b[8];
+				char		hex[17];
+
+				SpanIdToBytes(DatumGetSpanId(p->value), b);
+				TempoFormatHex(b, 8, hex);
+				appendStringInfo(buf, "'%s'", hex);
+				break;
+			}
+		default:
+			appendStringInfo(buf, "%s", quote_literal_cstr(TextDatumGetCString(p->value)));
+			break;
+	}
+}
+
+/*
+ * ExecExplain
+ *		The executor's part of tempo.explain: mode, reader predicates,
+ *		attribute keys and, for whole-trace queries, the candidate
+ *		conditions.  Depends on the query only (not on settings).
+ */
+char *
+ExecExplain(const TqlQuery *query)
+{
+	TqlRunOptions opts;
+	ExecPlan   *plan;
+	StringInfoData buf;
+	int			i;
+
+	TqlRunOptionsInit(&opts);
+	plan = ExecMakePlan(query, &opts, 0, NULL, false);
+	initStringInfo(&buf);
+	if (!plan->trace_mode)
+		appendStringInfoString(&buf, "execution: span filter, one chunk group at a time\n");
+	else
+	{
+		appendStringInfoString(&buf, "execution: whole traces\n");
+		if (plan->need_pass1)
+		{
+			appendStringInfo(&buf, "  pass 1: candidate traces have a span matching ");
+			for (i = 0; i < plan->natoms; i++)
+			{
+				if (i > 0)
+					appendStringInfoString(&buf, "; ");
+				TqlAppendExpr(&buf, plan->atoms[i]);
+			}
+			appendStringInfoChar(&buf, '\n');
+		}
+		else
+			appendStringInfoString(&buf, "  pass 1: none, every trace is a candidate\n");
+	}
+	if (plan->npush > 0)
+	{
+		appendStringInfo(&buf, "  %sreader predicates: ", plan->trace_mode ? "pass 1 " : "");
+		for (i = 0; i < plan->npush; i++)
+		{
+			if (i > 0)
+				appendStringInfoString(&buf, " AND ");
+			append_push(&buf, &plan->push[i]);
+		}
+		appendStringInfoChar(&buf, '\n');
+	}
+	if (plan->trace_mode)
+		appendStringInfoString(&buf, "  pass 2: assemble the candidates within work_mem x hash_mem_multiplier\n");
+	if (plan->nkeys > 0)
+	{
+		appendStringInfoString(&buf, "  attribute keys: ");
+		for (i = 0; i < plan->nkeys; i++)
+			appendStringInfo(&buf, "%s%s[%s]", i > 0 ? ", " : "",
+							 ExecColNames[plan->key_cols[i]],
+							 quote_literal_cstr(plan->key_names[i]));
+		appendStringInfoChar(&buf, '\n');
+	}
+	if (buf.len > 0 && buf.data[buf.len - 1] == '\n')
+		buf.data[--buf.len] = '\0';
+	return buf.data;
+}

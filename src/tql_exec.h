@@ -147,6 +147,7 @@ typedef struct TqlRunOptions
 extern void TqlRunOptionsInit(TqlRunOptions *opts);
 
 /* in tql_exec.c */
+extern char *ExecExplain(const TqlQuery *query);
 extern void TqlRunSpans(const TqlQuery *query, const TqlRunOptions *opts,
 						TqlSpanSink sink, void *arg);
 

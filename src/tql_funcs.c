@@ -88,7 +88,7 @@ tempo_explain(PG_FUNCTION_ARGS)
 								   ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(tqlcxt);
 	q = TqlCompile(query);
-	plan = TqlExplain(q);
+	plan = psprintf("%s\n%s", TqlExplain(q), ExecExplain(q));
 	MemoryContextSwitchTo(oldcxt);
 
 	result = cstring_to_text(plan);
