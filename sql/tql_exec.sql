@@ -82,6 +82,10 @@ SELECT trace_id, root_service_name, root_span_name, duration_ms
   FROM tempo.search('{ span.k = "w" }', '2025-05-01', '2025-05-02');
 SELECT span_id, name, attributes
   FROM tempo.search_spans('{ resource.service.name = "heapsvc" } > { status = error }', '2025-05-01', '2025-05-02');
+-- tempo.trace works whatever the search_path
+SET search_path = pg_catalog;
+SELECT span_id, name FROM tempo.trace('aa000000000000000000000000000001');
+RESET search_path;
 
 -- privileges and row-level security
 CREATE ROLE tql_reader;

@@ -70,7 +70,7 @@
 #include "tql_exec_int.h"
 
 /* candidate traces read by single trace id lookups, at most */
-#define EXEC_POINT_LOOKUPS 16
+#define EXEC_POINT_LOOKUPS 64
 
 typedef struct TraceEntry
 {
@@ -144,6 +144,12 @@ pass1_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *ro
  * ---------------------------------------------------------------------
  */
 
+typedef struct RoundClass
+{
+	uint32		mod;
+	uint32		res;
+} RoundClass;
+
 typedef struct Assembly
 {
 	ExecPlan   *plan;
@@ -154,7 +160,6 @@ typedef struct Assembly
 	HTAB	   *traces;
 	MemoryContext store;
 	Size		budget;
-	bool		overflow;
 	int			nfields;
 	bool	   *stored;			/* [nfields] field stored per span */
 	/* bump allocator for spans and their values, in store */
@@ -162,6 +167,11 @@ typedef struct Assembly
 	Size		arena_left;
 	Size		used;			/* bytes held for the round's traces */
 	long		ntraces;
+	const uint8 *only;			/* trace id lookup: rows of this trace only */
+	/* classes of traces left for later rounds */
+	RoundClass *queue;
+	int			nqueue;
+	int			qcap;
 } Assembly;
 
 #define ARENA_BLOCK (64 * 1024)
@@ -217,6 +227,99 @@ store_val(Assembly *as, ExecVal *dst, const ExecVal *src)
 		dst->u.a = store_jsonb(as, src->u.a);
 }
 
+static void
+queue_class(Assembly *as, uint32 mod, uint32 res)
+{
+	if (as->nqueue == as->qcap)
+	{
+		as->qcap *= 2;
+		as->queue = repalloc(as->queue, sizeof(RoundClass) * as->qcap);
+	}
+	as->queue[as->nqueue].mod = mod;
+	as->queue[as->nqueue].res = res;
+	as->nqueue++;
+}
+
+static void
+new_store(Assembly *as, MemoryContext parent)
+{
+	as->store = AllocSetContextCreate(parent, "TraceQL traces",
+									  ALLOCSET_DEFAULT_SIZES);
+	as->traces = trace_table("TraceQL traces", as->store);
+	as->arena = NULL;
+	as->arena_left = 0;
+	as->used = 0;
+	as->ntraces = 0;
+}
+
+/*
+ * The round holds too much: keep only the half of its traces whose hash
+ * has one more bit equal to the round's residue, copied into a fresh
+ * store, and queue the other half for a later round.  The scan goes on.
+ */
+static void
+split_round(Assembly *as)
+{
+	MemoryContext oldstore = as->store;
+	HTAB	   *oldtraces = as->traces;
+	MemoryContext parent = MemoryContextGetParent(oldstore);
+	uint32		newmod;
+	HASH_SEQ_STATUS seq;
+	TraceEntry *e;
+	Size		spansize = MAXALIGN(sizeof(ExecSpan)) +
+		sizeof(ExecVal) * Max(as->nfields, 1);
+
+	if (as->mod >= ((uint32) 1 << 30))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many traces share trace id hash values to fit in work_mem"),
+				 errhint("Increase work_mem or hash_mem_multiplier.")));
+	newmod = as->mod * 2;
+	queue_class(as, newmod, as->res + as->mod);
+	as->mod = newmod;
+	new_store(as, parent);
+
+	hash_seq_init(&seq, oldtraces);
+	while ((e = hash_seq_search(&seq)) != NULL)
+	{
+		ExecTrace  *t = e->trace;
+		ExecTrace  *nt;
+		TraceEntry *ne;
+		bool		found;
+		int			i,
+					f;
+
+		if (trace_hash(e->id) % newmod != as->res)
+			continue;
+		ne = hash_search(as->traces, e->id, HASH_ENTER, &found);
+		nt = MemoryContextAllocZero(as->store, sizeof(ExecTrace));
+		memcpy(nt->trace_id, t->trace_id, 16);
+		nt->maxspans = Max(t->nspans, 8);
+		nt->spans = MemoryContextAllocHuge(as->store, sizeof(ExecSpan *) * nt->maxspans);
+		as->used += sizeof(TraceEntry) + sizeof(ExecTrace) +
+			sizeof(ExecSpan *) * nt->maxspans;
+		as->ntraces++;
+		for (i = 0; i < t->nspans; i++)
+		{
+			ExecSpan   *sp = t->spans[i];
+			ExecSpan   *ns = arena_alloc(as, spansize);
+
+			memcpy(ns, sp, sizeof(ExecSpan));
+			ns->vals = (ExecVal *) ((char *) ns + MAXALIGN(sizeof(ExecSpan)));
+			for (f = 0; f < as->nfields; f++)
+				store_val(as, &ns->vals[f], &sp->vals[f]);
+			if (sp->span_attrs)
+				ns->span_attrs = store_jsonb(as, sp->span_attrs);
+			if (sp->res_attrs)
+				ns->res_attrs = store_jsonb(as, sp->res_attrs);
+			nt->spans[nt->nspans++] = ns;
+		}
+		ne->trace = nt;
+		ne->atoms = 0;
+	}
+	MemoryContextDelete(oldstore);
+}
+
 static bool
 assemble_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *rows)
 {
@@ -263,6 +366,8 @@ assemble_batch(void *arg, ExecSource *src, const int64 *start, int n, const int 
 			TraceEntry *e;
 			bool		found;
 
+			if (as->only != NULL && memcmp(id, as->only, 16) != 0)
+				continue;
 			if (as->mod > 1 && h % as->mod != as->res)
 				continue;
 			if (as->sample < 1.0 && (double) h / 4294967296.0 >= as->sample)
@@ -349,7 +454,7 @@ assemble_batch(void *arg, ExecSource *src, const int64 *start, int n, const int 
 		}
 		t->spans[t->nspans++] = sp;
 	}
-	if (as->used > as->budget)
+	while (as->used > as->budget)
 	{
 		if (as->ntraces <= 1)
 			ereport(ERROR,
@@ -358,8 +463,7 @@ assemble_batch(void *arg, ExecSource *src, const int64 *start, int n, const int 
 					 errdetail("The trace holds %zu bytes; the limit is %zu bytes.",
 							   as->used, as->budget),
 					 errhint("Increase work_mem or hash_mem_multiplier.")));
-		as->overflow = true;
-		return false;
+		split_round(as);
 	}
 	return true;
 }
@@ -1134,12 +1238,6 @@ ExecTracePipeline(ExecPlan *plan, ExecTrace *trace, ExecSpanset **sets)
  * ---------------------------------------------------------------------
  */
 
-typedef struct RoundClass
-{
-	uint32		mod;
-	uint32		res;
-} RoundClass;
-
 /*
  * ExecRunTraces
  *		Assemble the candidate traces (the ncand trace ids in cand, or those
@@ -1155,9 +1253,6 @@ ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
 	HTAB	   *candset = NULL;
 	List	   *point = NIL;	/* trace ids to look up one by one */
 	Bitmapset  *cols;
-	RoundClass *queue;
-	int			nqueue = 0,
-				qcap = 8;
 	int64		nmatched = 0;
 	Assembly	as;
 	int			i;
@@ -1242,65 +1337,36 @@ ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
 	for (i = 0; i < plan->nfields; i++)
 		as.stored[i] = !plan->fields[i].trace_level;
 
-	queue = palloc(sizeof(RoundClass) * qcap);
-	queue[nqueue].mod = 1;
-	queue[nqueue].res = 0;
-	nqueue++;
+	as.qcap = 8;
+	as.queue = palloc(sizeof(RoundClass) * as.qcap);
+	queue_class(&as, 1, 0);
 
-	while (nqueue > 0)
+	while (as.nqueue > 0)
 	{
 		HASH_SEQ_STATUS seq;
 		TraceEntry *e;
 		bool		stop = false;
 
-		as.mod = queue[nqueue - 1].mod;
-		as.res = queue[nqueue - 1].res;
-		nqueue--;
-		as.store = AllocSetContextCreate(runcxt, "TraceQL traces",
-										 ALLOCSET_DEFAULT_SIZES);
-		as.traces = trace_table("TraceQL traces", as.store);
-		as.overflow = false;
-		as.arena = NULL;
-		as.arena_left = 0;
-		as.used = 0;
-		as.ntraces = 0;
+		as.mod = as.queue[as.nqueue - 1].mod;
+		as.res = as.queue[as.nqueue - 1].res;
+		as.nqueue--;
+		new_store(&as, runcxt);
 		if (point != NIL)
 		{
 			ListCell   *lc;
 
+			/* a lookup's chunk groups hold other traces too: skip them */
 			foreach(lc, point)
 			{
-				ExecScanSpans(plan, cols, plan->nkeys > 0, NULL, 0, lfirst(lc),
-						 assemble_batch, &as);
-				if (as.overflow)
-					break;
+				as.only = lfirst(lc);
+				ExecScanSpans(plan, cols, plan->nkeys > 0, NULL, 0, as.only,
+							  assemble_batch, &as);
 			}
+			as.only = NULL;
 		}
 		else
 			ExecScanSpans(plan, cols, plan->nkeys > 0, NULL, 0, NULL,
-					 assemble_batch, &as);
-		if (as.overflow)
-		{
-			/* split the class: this half again now, the other later */
-			if (as.mod >= ((uint32) 1 << 30))
-				ereport(ERROR,
-						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						 errmsg("too many traces share trace id hash values to fit in work_mem"),
-						 errhint("Increase work_mem or hash_mem_multiplier.")));
-			MemoryContextDelete(as.store);
-			if (nqueue + 2 > qcap)
-			{
-				qcap *= 2;
-				queue = repalloc(queue, sizeof(RoundClass) * qcap);
-			}
-			queue[nqueue].mod = as.mod * 2;
-			queue[nqueue].res = as.res + as.mod;
-			nqueue++;
-			queue[nqueue].mod = as.mod * 2;
-			queue[nqueue].res = as.res;
-			nqueue++;
-			continue;
-		}
+						  assemble_batch, &as);
 
 		hash_seq_init(&seq, as.traces);
 		while ((e = hash_seq_search(&seq)) != NULL)
