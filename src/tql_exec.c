@@ -731,6 +731,63 @@ formula_eval(const Formula *f, uint32 atoms)
 	}
 }
 
+/*
+ * "{ f1 } | { f2 } | count() op N [| select(...)]" with span-level filters:
+ * pass 1 can count each trace's matching spans, which decides the trace.
+ */
+static void
+plan_count_mode(ExecPlan *plan, TqlNode *pipe)
+{
+	TqlExpr    *cond = NULL;
+	TqlNode    *sf = NULL;
+	int			i;
+
+	for (i = 0; i < pipe->nitems; i++)
+	{
+		TqlNode    *st = pipe->stages[i];
+
+		if (st->kind == TQL_NODE_SELECT)
+			continue;
+		if (sf != NULL)
+			return;				/* something after the count */
+		if (st->kind == TQL_NODE_FILTER)
+		{
+			if (ExecExprIsTraceLevel(plan, st->expr))
+				return;
+			if (cond == NULL)
+				cond = st->expr;
+			else
+			{
+				TqlExpr    *and = TqlMakeExpr(TQL_EXPR_BINARY, st->location);
+
+				and->op = TQL_OP_AND;
+				and->type = TQL_TYPE_BOOL;
+				and->left = cond;
+				and->right = st->expr;
+				cond = and;
+			}
+		}
+		else if (st->kind == TQL_NODE_SCALAR_FILTER &&
+				 st->left->kind == TQL_NODE_AGGREGATE && st->left->agg == TQL_AGG_COUNT &&
+				 st->right->kind == TQL_NODE_SCALAR_STATIC)
+			sf = st;
+		else
+			return;
+	}
+	if (sf == NULL)
+		return;
+	plan->count_mode = true;
+	plan->count_op = sf->op;
+	plan->count_limit = sf->right->expr->value.type == TQL_TYPE_FLOAT ?
+		sf->right->expr->value.v.f : (double) sf->right->expr->value.v.i;
+	plan->need_pass1 = true;
+	plan->natoms = 0;
+	plan->npush = 0;
+	if (cond != NULL && !(cond->kind == TQL_EXPR_STATIC &&
+						  cond->value.type == TQL_TYPE_BOOL && cond->value.v.b))
+		plan->atoms[plan->natoms++] = cond;
+}
+
 /* ---------------------------------------------------------------------
  * Plan
  * ---------------------------------------------------------------------
@@ -836,6 +893,7 @@ ExecMakePlan(const TqlQuery *query, const TqlRunOptions *opts, int nextra,
 		plan->formula = f;
 		/* pass 1 pays when a trace without any atom cannot match */
 		plan->need_pass1 = plan->natoms > 0 && !formula_eval(f, 0);
+		plan_count_mode(plan, query->pipeline);
 		if (plan->need_pass1 && plan->natoms == 1)
 		{
 			TqlExpr   **c;
@@ -1705,7 +1763,17 @@ ExecExplain(const TqlQuery *query)
 	else
 	{
 		appendStringInfoString(&buf, "execution: whole traces\n");
-		if (plan->need_pass1)
+		if (plan->count_mode)
+		{
+			appendStringInfoString(&buf, "  pass 1: count the spans matching ");
+			if (plan->natoms > 0)
+				TqlAppendExpr(&buf, plan->atoms[0]);
+			else
+				appendStringInfoString(&buf, "true");
+			appendStringInfo(&buf, " per trace; candidates have count() %s %g\n",
+							 TqlOpName(plan->count_op), plan->count_limit);
+		}
+		else if (plan->need_pass1)
 		{
 			appendStringInfo(&buf, "  pass 1: candidate traces have a span matching ");
 			for (i = 0; i < plan->natoms; i++)

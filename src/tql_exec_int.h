@@ -192,6 +192,15 @@ typedef struct ExecPlan
 	TqlExpr    *atoms[EXEC_MAX_ATOMS];	/* NULL = every span */
 	bool		need_pass1;
 
+	/*
+	 * "{ filters } | count() op N": pass 1 counts the matching spans per
+	 * trace (atoms[0] is the filters' conjunction, or natoms = 0 for every
+	 * span) and only traces whose count passes are candidates.
+	 */
+	bool		count_mode;
+	TqlOp		count_op;
+	double		count_limit;
+
 	/* tenants: NULL = all */
 	int			ntenants;
 	char	  **tenants;

@@ -13,7 +13,8 @@
  *	  formula over the atoms (&& and the structural operators need both
  *	  sides, || either, the negated operators only their right side, since
  *	  an empty left side keeps every right span) and only traces that
- *	  satisfy it are candidates.  The pass is skipped when a trace without
+ *	  satisfy it are candidates.  For "{ filters } | count() op N" pass 1
+ *	  counts each trace's matching spans instead, and the count decides.  The pass is skipped when a trace without
  *	  any atom could match (e.g. "{ } | count() > 3"): then every trace is
  *	  a candidate.  With a single atom its conditions are pushed into the
  *	  reader as in span mode.
@@ -77,6 +78,7 @@ typedef struct TraceEntry
 	uint8		id[16];
 	ExecTrace  *trace;
 	uint32		atoms;
+	int64		count;			/* count mode: matching spans */
 } TraceEntry;
 
 static inline uint32
@@ -111,14 +113,48 @@ static bool
 pass1_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *rows)
 {
 	Pass1	   *p = arg;
+	ExecPlan   *plan = p->plan;
 	ColVector  *tid = src->batch->cols[src->attnos[EC_TRACE_ID] - 1];
 	uint8	   *res = palloc(Max(n, 1));
 	int			a,
 				j;
 
-	for (a = 0; a < p->plan->natoms; a++)
+	if (plan->count_mode)
 	{
-		ExecEvalPred(src, p->plan->atoms[a], n, rows, res);
+		const uint8 *last_id = NULL;
+		TraceEntry *last = NULL;
+
+		if (plan->natoms > 0)
+			ExecEvalPred(src, plan->atoms[0], n, rows, res);
+		else
+			memset(res, 1, n);
+		for (j = 0; j < n; j++)
+		{
+			const uint8 *id;
+			bool		found;
+
+			if (res[j] != 1)
+				continue;
+			id = (const uint8 *) DatumGetPointer(tid->values[rows ? rows[j] : j]);
+			if (last_id == NULL || memcmp(id, last_id, 16) != 0)
+			{
+				last = hash_search(p->seen, id, HASH_ENTER, &found);
+				if (!found)
+				{
+					last->trace = NULL;
+					last->atoms = 0;
+					last->count = 0;
+				}
+				last_id = id;
+			}
+			last->count++;
+		}
+		return true;
+	}
+
+	for (a = 0; a < plan->natoms; a++)
+	{
+		ExecEvalPred(src, plan->atoms[a], n, rows, res);
 		for (j = 0; j < n; j++)
 		{
 			TraceEntry *e;
@@ -132,11 +168,24 @@ pass1_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *ro
 			{
 				e->trace = NULL;
 				e->atoms = 0;
+				e->count = 0;
 			}
 			e->atoms |= (uint32) 1 << a;
 		}
 	}
 	return true;
+}
+
+static bool compare_doubles(TqlOp op, double a, double b);
+
+/* Is a trace seen in pass 1 a candidate? */
+static bool
+pass1_candidate(ExecPlan *plan, const TraceEntry *e)
+{
+	if (plan->count_mode)
+		return e->count > 0 && compare_doubles(plan->count_op, (double) e->count,
+											   plan->count_limit);
+	return ExecTraceIsCandidate(plan, e->atoms);
 }
 
 /* ---------------------------------------------------------------------
@@ -1289,8 +1338,20 @@ ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
 		{
 			bool		found;
 
-			if (ExecTraceIsCandidate(plan, e->atoms))
-				(void) hash_search(candset, e->id, HASH_ENTER, &found);
+			if (!pass1_candidate(plan, e))
+				continue;
+			(void) hash_search(candset, e->id, HASH_ENTER, &found);
+
+			/*
+			 * In count mode a candidate is sure to match: with a limit,
+			 * that many candidates are enough.
+			 */
+			if (plan->count_mode && opts->max_traces > 0 &&
+				hash_get_num_entries(candset) >= opts->max_traces)
+			{
+				hash_seq_term(&seq);
+				break;
+			}
 		}
 		hash_destroy(p1.seen);
 	}
