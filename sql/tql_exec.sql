@@ -37,7 +37,8 @@ DECLARE
                      '{ span.s = "v1" } && { resource.service.name = "svc1" }',
                      '{ } | by(resource.service.name) | count() = 2',
                      '{ kind = server } > { } | avg(duration) > 6ms',
-                     '{ trace:duration > 7ms && span.n = 0 }'];
+                     '{ trace:duration > 7ms && span.n = 0 }',
+                     '{ span.n = 3 } > { span.n = 4 }'];
   wm text;
   q text;
 BEGIN

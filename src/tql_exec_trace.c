@@ -21,8 +21,10 @@
  *
  *	pass 2 (assembly): the spans of the candidates are read (by trace id,
  *	  one bloom-filtered lookup per trace, when there are at most
- *	  EXEC_POINT_LOOKUPS of them; else in one scan with a hash probe per
- *	  row) and kept as ExecSpans holding only the fields the query reads.
+ *	  EXEC_POINT_LOOKUPS of them, or, when the number of results is
+ *	  limited, for the first batches of them; else in one scan with a
+ *	  hash probe per row) and kept as ExecSpans holding only the fields
+ *	  the query reads.
  *
  * Memory: the bytes held for the spans of pass 2 (records, values,
  * trace headers) are counted and checked after every batch against
@@ -70,8 +72,10 @@
 #include "tempo_ids.h"
 #include "tql_exec_int.h"
 
-/* candidate traces read by single trace id lookups, at most */
+/* candidate traces read by single trace id lookups, at most, per batch */
 #define EXEC_POINT_LOOKUPS 64
+/* batches of lookups tried before a full scan, when results are limited */
+#define EXEC_LOOKUP_BATCHES 2
 
 typedef struct TraceEntry
 {
@@ -1288,10 +1292,119 @@ ExecTracePipeline(ExecPlan *plan, ExecTrace *trace, ExecSpanset **sets)
  */
 
 /*
+ * Assemble the traces the Assembly accepts (all candidates, or those of
+ * the trace id list point, looked up one by one) in as many rounds as
+ * memory needs, and run the pipeline over each.  Returns false once the
+ * limit of matched traces is reached.
+ */
+static bool
+run_rounds(Assembly *as, Bitmapset *cols, List *point, ExecTraceSink sink,
+		   void *arg, int64 *nmatched)
+{
+	ExecPlan   *plan = as->plan;
+	const TqlRunOptions *opts = plan->opts;
+	MemoryContext runcxt = CurrentMemoryContext;
+
+	as->nqueue = 0;
+	queue_class(as, 1, 0);
+	while (as->nqueue > 0)
+	{
+		HASH_SEQ_STATUS seq;
+		TraceEntry *e;
+		bool		stop = false;
+
+		as->mod = as->queue[as->nqueue - 1].mod;
+		as->res = as->queue[as->nqueue - 1].res;
+		as->nqueue--;
+		new_store(as, runcxt);
+		if (point != NIL)
+		{
+			ListCell   *lc;
+
+			/* a lookup's chunk groups hold other traces too: skip them */
+			foreach(lc, point)
+			{
+				as->only = lfirst(lc);
+				ExecScanSpans(plan, cols, plan->nkeys > 0, NULL, 0, as->only,
+							  assemble_batch, as);
+			}
+			as->only = NULL;
+		}
+		else
+			ExecScanSpans(plan, cols, plan->nkeys > 0, NULL, 0, NULL,
+						  assemble_batch, as);
+
+		hash_seq_init(&seq, as->traces);
+		while ((e = hash_seq_search(&seq)) != NULL)
+		{
+			ExecSpanset *sets;
+			int			nsets;
+			MemoryContext tcxt;
+			MemoryContext old;
+
+			CHECK_FOR_INTERRUPTS();
+			tcxt = AllocSetContextCreate(runcxt, "TraceQL trace",
+										 ALLOCSET_DEFAULT_SIZES);
+			old = MemoryContextSwitchTo(tcxt);
+			nsets = ExecTracePipeline(plan, e->trace, &sets);
+			if (nsets > 0)
+			{
+				sink(arg, plan, e->trace, nsets, sets);
+				(*nmatched)++;
+			}
+			MemoryContextSwitchTo(old);
+			MemoryContextDelete(tcxt);
+			if (opts->max_traces > 0 && *nmatched >= opts->max_traces)
+			{
+				hash_seq_term(&seq);
+				stop = true;
+				break;
+			}
+		}
+		MemoryContextDelete(as->store);
+		if (stop)
+			return false;
+	}
+	return true;
+}
+
+/* Take up to n candidates out of the set, as a list of trace ids */
+static List *
+take_candidates(HTAB *candset, int n)
+{
+	HASH_SEQ_STATUS seq;
+	TraceEntry *e;
+	List	   *ids = NIL;
+	ListCell   *lc;
+
+	hash_seq_init(&seq, candset);
+	while ((e = hash_seq_search(&seq)) != NULL)
+	{
+		uint8	   *id = palloc(16);
+
+		memcpy(id, e->id, 16);
+		ids = lappend(ids, id);
+		if (list_length(ids) >= n)
+		{
+			hash_seq_term(&seq);
+			break;
+		}
+	}
+	foreach(lc, ids)
+		(void) hash_search(candset, lfirst(lc), HASH_REMOVE, NULL);
+	return ids;
+}
+
+/*
  * ExecRunTraces
  *		Assemble the candidate traces (the ncand trace ids in cand, or those
  *		pass 1 finds, or every trace) and hand every trace whose pipeline
  *		leaves a spanset to sink.
+ *
+ *		Few candidates are looked up by trace id.  With a limit on matched
+ *		traces and many candidates, up to EXEC_LOOKUP_BATCHES batches of
+ *		them are looked up first (a search usually stops there); the rest
+ *		is assembled in full scans.
  */
 void
 ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
@@ -1300,7 +1413,6 @@ ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
 	const TqlRunOptions *opts = plan->opts;
 	MemoryContext runcxt = CurrentMemoryContext;
 	HTAB	   *candset = NULL;
-	List	   *point = NIL;	/* trace ids to look up one by one */
 	Bitmapset  *cols;
 	int64		nmatched = 0;
 	Assembly	as;
@@ -1325,13 +1437,12 @@ ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
 		Bitmapset  *c1 = NULL;
 		HASH_SEQ_STATUS seq;
 		TraceEntry *e;
-		ExecPlan	atomplan = *plan;
 
 		p1.plan = plan;
 		p1.seen = trace_table("TraceQL pass 1", runcxt);
-		c1 = bms_add_member(ExecFieldColumns(&atomplan, NULL), EC_TRACE_ID + 1);
+		c1 = bms_add_member(ExecFieldColumns(plan, NULL), EC_TRACE_ID + 1);
 		ExecScanSpans(plan, c1, plan->nkeys > 0, plan->push, plan->npush, NULL,
-				 pass1_batch, &p1);
+					  pass1_batch, &p1);
 		candset = trace_table("TraceQL candidates", runcxt);
 		hash_seq_init(&seq, p1.seen);
 		while ((e = hash_seq_search(&seq)) != NULL)
@@ -1355,27 +1466,8 @@ ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
 		}
 		hash_destroy(p1.seen);
 	}
-	if (candset != NULL)
-	{
-		long		nc = hash_get_num_entries(candset);
-
-		if (nc == 0)
-			return;
-		if (nc <= EXEC_POINT_LOOKUPS)
-		{
-			HASH_SEQ_STATUS seq;
-			TraceEntry *e;
-
-			hash_seq_init(&seq, candset);
-			while ((e = hash_seq_search(&seq)) != NULL)
-			{
-				uint8	   *id = palloc(16);
-
-				memcpy(id, e->id, 16);
-				point = lappend(point, id);
-			}
-		}
-	}
+	if (candset != NULL && hash_get_num_entries(candset) == 0)
+		return;
 
 	/* what pass 2 reads */
 	cols = bms_add_member(cols, EC_TRACE_ID + 1);
@@ -1397,69 +1489,32 @@ ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
 	as.stored = palloc0(sizeof(bool) * Max(plan->nfields, 1));
 	for (i = 0; i < plan->nfields; i++)
 		as.stored[i] = !plan->fields[i].trace_level;
-
 	as.qcap = 8;
 	as.queue = palloc(sizeof(RoundClass) * as.qcap);
-	queue_class(&as, 1, 0);
 
-	while (as.nqueue > 0)
+	if (candset != NULL)
 	{
-		HASH_SEQ_STATUS seq;
-		TraceEntry *e;
-		bool		stop = false;
+		int			batches = 0;
 
-		as.mod = as.queue[as.nqueue - 1].mod;
-		as.res = as.queue[as.nqueue - 1].res;
-		as.nqueue--;
-		new_store(&as, runcxt);
-		if (point != NIL)
+		while (hash_get_num_entries(candset) > 0)
 		{
-			ListCell   *lc;
+			List	   *point;
 
-			/* a lookup's chunk groups hold other traces too: skip them */
-			foreach(lc, point)
-			{
-				as.only = lfirst(lc);
-				ExecScanSpans(plan, cols, plan->nkeys > 0, NULL, 0, as.only,
-							  assemble_batch, &as);
-			}
-			as.only = NULL;
-		}
-		else
-			ExecScanSpans(plan, cols, plan->nkeys > 0, NULL, 0, NULL,
-						  assemble_batch, &as);
-
-		hash_seq_init(&seq, as.traces);
-		while ((e = hash_seq_search(&seq)) != NULL)
-		{
-			ExecSpanset *sets;
-			int			nsets;
-			MemoryContext tcxt;
-			MemoryContext old;
-
-			CHECK_FOR_INTERRUPTS();
-			tcxt = AllocSetContextCreate(runcxt, "TraceQL trace",
-										 ALLOCSET_DEFAULT_SIZES);
-			old = MemoryContextSwitchTo(tcxt);
-			nsets = ExecTracePipeline(plan, e->trace, &sets);
-			if (nsets > 0)
-			{
-				sink(arg, plan, e->trace, nsets, sets);
-				nmatched++;
-			}
-			MemoryContextSwitchTo(old);
-			MemoryContextDelete(tcxt);
-			if (opts->max_traces > 0 && nmatched >= opts->max_traces)
-			{
-				hash_seq_term(&seq);
-				stop = true;
+			if (hash_get_num_entries(candset) > EXEC_POINT_LOOKUPS &&
+				(opts->max_traces <= 0 || batches >= EXEC_LOOKUP_BATCHES))
 				break;
-			}
+			/* lookups take their traces out of the candidate set */
+			point = take_candidates(candset, EXEC_POINT_LOOKUPS);
+			as.cand = NULL;
+			if (!run_rounds(&as, cols, point, sink, arg, &nmatched))
+				return;
+			as.cand = candset;
+			batches++;
 		}
-		MemoryContextDelete(as.store);
-		if (stop)
-			break;
+		if (hash_get_num_entries(candset) == 0)
+			return;
 	}
+	(void) run_rounds(&as, cols, NIL, sink, arg, &nmatched);
 }
 
 /* ---------------------------------------------------------------------
