@@ -1120,8 +1120,12 @@ heap_next_batch(HeapBatchScan *hs, ColBatch **out)
 	hs->batch.nkeys = hs->nkeys;
 	for (a = 0; a < hs->nkeys; a++)
 	{
-		ColKeyVector *kv = palloc0(sizeof(ColKeyVector));
+		ColKeyVector *kv;
 
+		hs->batch.keys[a] = NULL;
+		if (hs->batch.cols[hs->keyatts[a] - 1] == NULL)
+			continue;			/* key not requested */
+		kv = palloc0(sizeof(ColKeyVector));
 		kv->attno = hs->keyatts[a];
 		kv->key = hs->keynames[a];
 		ColJsonbKeyFromValues(hs->batch.cols[hs->keyatts[a] - 1], n, kv->key, kv);
@@ -1135,12 +1139,13 @@ heap_next_batch(HeapBatchScan *hs, ColBatch **out)
 /*
  * ExecScan
  *		Read the spans of the plan's time range and tenants, the columns in
- *		cols (a set of ExecCol + 1) and, with with_keys, the plan's
+ *		cols (a set of ExecCol + 1) and the plan's attribute keys k with
+ *		keys[k] (keys NULL: none), the plan's
  *		attribute keys; call fn for every batch with the rows that lie in
  *		the range and belong to the tenants.  fn returns false to stop.
  */
 void
-ExecScanSpans(ExecPlan *plan, Bitmapset *cols, bool with_keys,
+ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 		 const ExecPushdown *push, int npush, const uint8 *trace_id,
 		 bool (*fn) (void *arg, ExecSource *src, const int64 *start,
 					 int nrows, const int *rows),
@@ -1239,16 +1244,21 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, bool with_keys,
 			npreds++;
 		}
 
-		if (with_keys && plan->nkeys > 0)
+		if (keys != NULL && plan->nkeys > 0)
 			keymap = palloc(sizeof(int) * plan->nkeys);
 		if (columnar)
 		{
+			int			nread = 0;
+
 			rs = ColBeginRead(rel, GetActiveSnapshot(), attrs, preds, npreds, NULL);
 			if (keymap)
 				for (k = 0; k < plan->nkeys; k++)
 				{
+					keymap[k] = -1;
+					if (!keys[k])
+						continue;
 					ColReadAddKey(rs, attnos[plan->key_cols[k]], plan->key_names[k]);
-					keymap[k] = k;
+					keymap[k] = nread++;
 				}
 		}
 		else
@@ -1259,7 +1269,8 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, bool with_keys,
 			/* keys come from the whole jsonb values here */
 			if (keymap)
 				for (k = 0; k < plan->nkeys; k++)
-					attrs = bms_add_member(attrs, attnos[plan->key_cols[k]]);
+					if (keys[k])
+						attrs = bms_add_member(attrs, attnos[plan->key_cols[k]]);
 			hs.attrs = attrs;
 			hs.natts = ncols_td;
 			hs.cxt = AllocSetContextCreate(CurrentMemoryContext, "TraceQL heap batch",
@@ -1275,7 +1286,7 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, bool with_keys,
 				for (k = 0; k < plan->nkeys; k++)
 				{
 					hs.keyatts[k] = attnos[plan->key_cols[k]];
-					keymap[k] = k;
+					keymap[k] = keys[k] ? k : -1;
 				}
 			}
 		}
@@ -1575,9 +1586,54 @@ span_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *row
 	return !(opts->max_traces > 0 && run->ntraces >= opts->max_traces);
 }
 
-/* Columns the field kinds read from a batch */
+/* A key mask that reads every attribute key of the plan */
+const bool *
+ExecAllKeys(ExecPlan *plan)
+{
+	bool	   *keys = palloc(Max(plan->nkeys, 1));
+
+	memset(keys, true, Max(plan->nkeys, 1));
+	return keys;
+}
+
+/* Mark the fields an expression reads */
+void
+ExecExprFields(ExecPlan *plan, const TqlExpr *e, bool *fieldmask)
+{
+	check_stack_depth();
+	if (e == NULL)
+		return;
+	if (e->kind == TQL_EXPR_ATTRIBUTE || e->kind == TQL_EXPR_INTRINSIC)
+	{
+		fieldmask[ExecFieldOf(plan, e)] = true;
+		return;
+	}
+	ExecExprFields(plan, e->left, fieldmask);
+	ExecExprFields(plan, e->right, fieldmask);
+}
+
+/* The attribute keys the marked fields read */
+bool *
+ExecFieldKeys(ExecPlan *plan, const bool *fieldmask)
+{
+	bool	   *keys = palloc0(Max(plan->nkeys, 1));
+	int			i;
+
+	for (i = 0; i < plan->nfields; i++)
+	{
+		if (!fieldmask[i])
+			continue;
+		if (plan->fields[i].span_key >= 0)
+			keys[plan->fields[i].span_key] = true;
+		if (plan->fields[i].res_key >= 0)
+			keys[plan->fields[i].res_key] = true;
+	}
+	return keys;
+}
+
+/* Columns the field kinds read from a batch (fieldmask NULL: all fields) */
 Bitmapset *
-ExecFieldColumns(ExecPlan *plan, Bitmapset *cols)
+ExecFieldColumns(ExecPlan *plan, Bitmapset *cols, const bool *fieldmask)
 {
 	int			i;
 
@@ -1585,6 +1641,8 @@ ExecFieldColumns(ExecPlan *plan, Bitmapset *cols)
 	{
 		ExecField  *f = &plan->fields[i];
 
+		if (fieldmask != NULL && !fieldmask[i])
+			continue;
 		switch (f->kind)
 		{
 			case EF_TEXT_COL:
@@ -1653,7 +1711,7 @@ TqlRunSpans(const TqlQuery *query, const TqlRunOptions *opts,
 	else
 	{
 		SpanRun		run;
-		Bitmapset  *cols = ExecFieldColumns(plan, NULL);
+		Bitmapset  *cols = ExecFieldColumns(plan, NULL, NULL);
 
 		memset(&run, 0, sizeof(run));
 		run.plan = plan;
@@ -1680,8 +1738,8 @@ TqlRunSpans(const TqlQuery *query, const TqlRunOptions *opts,
 			cols = bms_add_member(cols, EC_SPAN_ATTRS + 1);
 			cols = bms_add_member(cols, EC_RESOURCE_ATTRS + 1);
 		}
-		ExecScanSpans(plan, cols, plan->nkeys > 0, plan->push, plan->npush, NULL,
-				 span_batch, &run);
+		ExecScanSpans(plan, cols, ExecAllKeys(plan), plan->push, plan->npush, NULL,
+					  span_batch, &run);
 		if (opts->kept_fraction_out)
 		{
 			double		kept = 1.0;

@@ -245,13 +245,17 @@ typedef void (*ExecTraceSink) (void *arg, ExecPlan *plan, ExecTrace *trace,
 extern ExecPlan *ExecMakePlan(const TqlQuery *query, const TqlRunOptions *opts,
 							  int nextra, TqlExpr **extra, bool force_traces);
 extern int	ExecFieldOf(ExecPlan *plan, const TqlExpr *e);
-extern void ExecScanSpans(ExecPlan *plan, Bitmapset *cols, bool with_keys,
+extern void ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 					 const ExecPushdown *push, int npush,
 					 const uint8 *trace_id,
 					 bool (*fn) (void *arg, ExecSource *src, const int64 *start,
 								 int nrows, const int *rows),
 					 void *arg);
-extern Bitmapset *ExecFieldColumns(ExecPlan *plan, Bitmapset *cols);
+extern Bitmapset *ExecFieldColumns(ExecPlan *plan, Bitmapset *cols,
+								   const bool *fieldmask);
+extern const bool *ExecAllKeys(ExecPlan *plan);
+extern void ExecExprFields(ExecPlan *plan, const TqlExpr *e, bool *fieldmask);
+extern bool *ExecFieldKeys(ExecPlan *plan, const bool *fieldmask);
 extern bool ExecTraceIsCandidate(ExecPlan *plan, uint32 atoms);
 extern void ExecSplitConjuncts(TqlExpr *e, TqlExpr ***out, int *n, int *cap);
 

@@ -1325,13 +1325,13 @@ run_rounds(Assembly *as, Bitmapset *cols, List *point, ExecTraceSink sink,
 			foreach(lc, point)
 			{
 				as->only = lfirst(lc);
-				ExecScanSpans(plan, cols, plan->nkeys > 0, NULL, 0, as->only,
+				ExecScanSpans(plan, cols, ExecAllKeys(plan), NULL, 0, as->only,
 							  assemble_batch, as);
 			}
 			as->only = NULL;
 		}
 		else
-			ExecScanSpans(plan, cols, plan->nkeys > 0, NULL, 0, NULL,
+			ExecScanSpans(plan, cols, ExecAllKeys(plan), NULL, 0, NULL,
 						  assemble_batch, as);
 
 		hash_seq_init(&seq, as->traces);
@@ -1418,7 +1418,7 @@ ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
 	Assembly	as;
 	int			i;
 
-	cols = ExecFieldColumns(plan, NULL);
+	cols = ExecFieldColumns(plan, NULL, NULL);
 
 	/* candidates */
 	if (cand != NULL)
@@ -1437,12 +1437,16 @@ ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
 		Bitmapset  *c1 = NULL;
 		HASH_SEQ_STATUS seq;
 		TraceEntry *e;
+		bool	   *used = palloc0(Max(plan->nfields, 1));
 
+		/* pass 1 reads only what the atoms read */
+		for (i = 0; i < plan->natoms; i++)
+			ExecExprFields(plan, plan->atoms[i], used);
 		p1.plan = plan;
 		p1.seen = trace_table("TraceQL pass 1", runcxt);
-		c1 = bms_add_member(ExecFieldColumns(plan, NULL), EC_TRACE_ID + 1);
-		ExecScanSpans(plan, c1, plan->nkeys > 0, plan->push, plan->npush, NULL,
-					  pass1_batch, &p1);
+		c1 = bms_add_member(ExecFieldColumns(plan, NULL, used), EC_TRACE_ID + 1);
+		ExecScanSpans(plan, c1, ExecFieldKeys(plan, used), plan->push, plan->npush,
+					  NULL, pass1_batch, &p1);
 		candset = trace_table("TraceQL candidates", runcxt);
 		hash_seq_init(&seq, p1.seen);
 		while ((e = hash_seq_search(&seq)) != NULL)
