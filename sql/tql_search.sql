@@ -220,10 +220,11 @@ SELECT s('{ }');
 RESET tempo.tenant;
 
 -- tempo.trace
-SELECT ltrim(span_id::text, '0') AS span, name, tenant FROM tempo.trace('00000000000000000000000000000002');
+SELECT ltrim(span_id::text, '0') AS span, name, tenant
+  FROM tempo.trace('00000000000000000000000000000002', '2026-01-01', '2026-01-02');
 SELECT count(*) FROM tempo.trace('00000000000000000000000000000002', '2026-01-01 00:00:01.005', NULL);
 SET tempo.tenant = 'other';
-SELECT count(*) FROM tempo.trace('00000000000000000000000000000002');
+SELECT count(*) FROM tempo.trace('00000000000000000000000000000002', '2026-01-01', '2026-01-02');
 RESET tempo.tenant;
 
 -- errors come before any scan
