@@ -111,3 +111,8 @@ REVOKE ALL ON tempo.spans FROM tql_reader;
 REVOKE ALL ON SCHEMA tempo FROM tql_reader;
 DROP ROLE tql_reader;
 DROP TABLE tempo.spans_heap;
+
+-- plans: count mode, candidate atoms, span mode
+SELECT tempo.explain('{ span.n = 3 && duration > 2ms } | count() > 2 | select(span.s)');
+SELECT tempo.explain('{ status = error } >> { span.n = 3 } || { name = "op7" }');
+SELECT tempo.explain('{ trace:id = "42" && span:id = "7" }');

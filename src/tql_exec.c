@@ -1690,6 +1690,23 @@ ExecFieldColumns(ExecPlan *plan, Bitmapset *cols, const bool *fieldmask)
 	return cols;
 }
 
+/* Is one of the span conditions the constant false? */
+static bool
+span_conds_false(ExecPlan *plan)
+{
+	int			i;
+
+	for (i = 0; i < plan->nspan_conds; i++)
+	{
+		TqlExpr    *c = plan->span_conds[i];
+
+		if (c->kind == TQL_EXPR_STATIC &&
+			(c->value.type != TQL_TYPE_BOOL || !c->value.v.b))
+			return true;
+	}
+	return false;
+}
+
 /*
  * TqlRunSpans
  *		Run the query's spanset pipeline; see tql_exec.h.
@@ -1706,7 +1723,13 @@ TqlRunSpans(const TqlQuery *query, const TqlRunOptions *opts,
 								   ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(runcxt);
 	plan = ExecMakePlan(query, opts, 0, NULL, false);
-	if (plan->trace_mode)
+	if (!plan->trace_mode && span_conds_false(plan))
+	{
+		/* "{ false }" and the like: nothing can match */
+		if (opts->kept_fraction_out)
+			*opts->kept_fraction_out = 1.0;
+	}
+	else if (plan->trace_mode)
 		ExecRunSpansFromTraces(plan, sink, arg);
 	else
 	{

@@ -473,8 +473,8 @@ multi_field(const ExecField *f, Jsonb *col, int64 span_start, ExecVal *out)
 				break;
 		}
 	}
+	/* event:timeSinceStart elements are ints: they compare with durations */
 	ab_finish(&ab, out);
-	/* event:timeSinceStart compares as a duration: elements are ints */
 }
 
 /* ---------------------------------------------------------------------
@@ -912,7 +912,6 @@ typedef struct CmpOp
 {
 	TqlOp		op;
 	regex_t    *re;				/* compiled static pattern, or NULL */
-	int			re_flags;
 } CmpOp;
 
 static bool
@@ -1011,13 +1010,7 @@ array_elem(JsonbContainer *c, int i, ExecVal *out)
 	if (e == NULL)
 		out->type = TQL_TYPE_NIL;
 	else
-	{
 		jsonb_val(e, out);
-		if (out->type == TQL_TYPE_STRING)
-		{
-			/* jsonb_val copied; fine */
-		}
-	}
 }
 
 static bool cmp_vals(const ExecVal *a, const ExecVal *b, const CmpOp *op);
@@ -1261,7 +1254,6 @@ eval_comparison(ExecSource *src, const TqlExpr *e, int n, const int *rows,
 
 	op.op = e->op;
 	op.re = NULL;
-	op.re_flags = 0;
 	if ((e->op == TQL_OP_RE || e->op == TQL_OP_NRE) && e->regex != NULL)
 		op.re = compile_regex(e->regex, e->regex_flags);
 

@@ -657,7 +657,6 @@ ExecTracePrepare(ExecPlan *plan, ExecTrace *t)
 		t->spans[i]->ns_left = ++counter;
 		t->spans[i]->ns_parent = -1;
 		stack[top++] = i;
-		first_child[i] = first_child[i];
 		while (top > 0)
 		{
 			int			cur = stack[top - 1];
@@ -1075,12 +1074,10 @@ static void
 eval_scalar_filter(TraceCtx *cx, const TqlNode *node, SetList *in, SetList *out)
 {
 	const TqlNode *agg = node->left;
-	ExecVal		lim;
 	double		limit;
 	int			i,
 				j;
 
-	lim.type = TQL_TYPE_NIL;
 	switch (node->right->expr->value.type)
 	{
 		case TQL_TYPE_FLOAT:
@@ -1090,7 +1087,6 @@ eval_scalar_filter(TraceCtx *cx, const TqlNode *node, SetList *in, SetList *out)
 			limit = (double) node->right->expr->value.v.i;
 			break;
 	}
-	(void) lim;
 	for (i = 0; i < in->n; i++)
 	{
 		ExecSpanset *s = &in->sets[i];
