@@ -140,7 +140,8 @@ SELECT ss('{ span.ratio = 0.5 }'), ss('{ span.amount > 12 }'), ss('{ span.rows *
        ss('{ span.numstr > "1" }'), ss('{ .flag }'), ss('{ !.flag }'), ss('{ span.flag = true }');
 -- regex anchoring
 SELECT ss('{ name =~ "db" }'), ss('{ name =~ "db.*" }'), ss('{ name =~ ".*query" }'),
-       ss('{ name !~ ".*o.*" }'), ss('{ name =~ "(?i)GET /" }');
+       ss('{ name !~ ".*o.*" }'), ss('{ name =~ "(?i)GET /" }'),
+       ss('{ span.http.method =~ span.http.method }'), ss('{ name =~ span.http.method }');
 -- events and links
 SELECT ss('{ event:name = "exception" }'), ss('{ event.exception.message =~ ".*declined" }'),
        ss('{ event:timeSinceStart > 2ms }'), ss('{ event:timeSinceStart > 5ms }'),

@@ -972,7 +972,12 @@ compile_regex(const char *anchored, int flags)
 	return RE_compile_and_cache(t, flags, C_COLLATION_OID);
 }
 
-/* A regex only known at run time: anchored like a literal one */
+/*
+ * A regex only known at run time (the pattern is a value of the span):
+ * anchored like a literal one; a pattern that does not compile matches
+ * nothing (it is data, not the user's query).  Compiled per use with
+ * pg_regcomp, which reports errors as codes: such queries are rare.
+ */
 static bool
 dynamic_regex(const ExecVal *pat, const char *s, int len)
 {
@@ -980,25 +985,19 @@ dynamic_regex(const ExecVal *pat, const char *s, int len)
 	const char *error;
 	int			flags;
 	char	   *anchored = TqlAnchorRegex(p, &flags, &error);
-	regex_t    *re;
+	regex_t		re;
+	pg_wchar   *wide;
+	int			wlen;
 	bool		ok;
 
 	if (anchored == NULL)
 		return false;
-	PG_TRY();
-	{
-		re = compile_regex(anchored, flags);
-	}
-	PG_CATCH();
-	{
-		/* a pattern stored in data is not the user's mistake: no match */
-		FlushErrorState();
-		re = NULL;
-	}
-	PG_END_TRY();
-	if (re == NULL)
+	wide = palloc((strlen(anchored) + 1) * sizeof(pg_wchar));
+	wlen = pg_mb2wchar_with_len(anchored, wide, strlen(anchored));
+	if (pg_regcomp(&re, wide, wlen, flags, C_COLLATION_OID) != REG_OKAY)
 		return false;
-	ok = regex_exec(re, s, len);
+	ok = regex_exec(&re, s, len);
+	pg_regfree(&re);
 	return ok;
 }
 
