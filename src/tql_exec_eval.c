@@ -49,6 +49,7 @@
 #include <math.h>
 
 #include "catalog/pg_collation.h"
+#include "common/hashfn.h"
 #include "common/int.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -207,6 +208,33 @@ ExecValEqual(const ExecVal *a, const ExecVal *b)
 				memcmp(a->u.a, b->u.a, VARSIZE(a->u.a)) == 0;
 		default:
 			return a->u.i == b->u.i;
+	}
+}
+
+/* A hash consistent with ExecValEqual */
+uint32
+ExecValHash(const ExecVal *v)
+{
+	uint32		h = hash_bytes_uint32((uint32) v->type);
+
+	switch (v->type)
+	{
+		case TQL_TYPE_NIL:
+			return h;
+		case TQL_TYPE_FLOAT:
+			{
+				double		d = isnan(v->u.f) ? get_float8_nan() : v->u.f;
+
+				if (d == 0)
+					d = 0;		/* -0.0 equals 0.0 */
+				return h ^ hash_bytes((const unsigned char *) &d, sizeof(d));
+			}
+		case TQL_TYPE_STRING:
+			return h ^ hash_bytes((const unsigned char *) v->u.s, v->len);
+		case TQL_TYPE_ATTRIBUTE:
+			return h ^ hash_bytes((const unsigned char *) v->u.a, VARSIZE(v->u.a));
+		default:
+			return h ^ hash_bytes((const unsigned char *) &v->u.i, sizeof(int64));
 	}
 }
 

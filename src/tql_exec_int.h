@@ -273,6 +273,7 @@ extern ExecVec *ExecEvalValue(ExecSource *src, const TqlExpr *e, int n,
 							  const int *rows);
 extern void ExecVecGet(const ExecVec *vec, int i, ExecVal *out);
 extern bool ExecValEqual(const ExecVal *a, const ExecVal *b);
+extern uint32 ExecValHash(const ExecVal *v);
 extern bool ExecValNumber(const ExecVal *v, double *d);
 extern bool ExecExprIsTraceLevel(ExecPlan *plan, const TqlExpr *e);
 

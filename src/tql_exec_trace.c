@@ -1152,29 +1152,45 @@ eval_group(TraceCtx *cx, const TqlNode *node, SetList *in, SetList *out)
 		ExecVec    *vals = ExecEvalValue(&cx->src, node->expr, s->n, s->idx);
 		ExecVal    *keys = palloc(sizeof(ExecVal) * Max(s->n, 1));
 		int		   *grp = palloc(sizeof(int) * Max(s->n, 1));
+		int		   *count;
+		int		   *fill;
 		int			ngroups = 0;
+		int			tsize = 16;
+		int		   *table;
 
+		/* group ids by value: open addressing over value hashes */
+		while (tsize < 2 * s->n)
+			tsize *= 2;
+		table = palloc(sizeof(int) * tsize);
+		memset(table, -1, sizeof(int) * tsize);
 		for (j = 0; j < s->n; j++)
 		{
 			ExecVal		v;
+			uint32		slot;
 
 			ExecVecGet(vals, j, &v);
-			for (g = 0; g < ngroups; g++)
-				if (ExecValEqual(&keys[g], &v))
-					break;
-			if (g == ngroups)
-				keys[ngroups++] = v;
-			grp[j] = g;
+			slot = ExecValHash(&v) & (tsize - 1);
+			while (table[slot] >= 0 && !ExecValEqual(&keys[table[slot]], &v))
+				slot = (slot + 1) & (tsize - 1);
+			if (table[slot] < 0)
+			{
+				keys[ngroups] = v;
+				table[slot] = ngroups++;
+			}
+			grp[j] = table[slot];
 		}
+
+		/* one spanset per group, in order of first appearance */
+		count = palloc0(sizeof(int) * Max(ngroups, 1));
+		for (j = 0; j < s->n; j++)
+			count[grp[j]]++;
+		fill = palloc0(sizeof(int) * Max(ngroups, 1));
 		for (g = 0; g < ngroups; g++)
 		{
 			ExecSpanset r;
 
 			memset(&r, 0, sizeof(r));
-			r.idx = palloc(sizeof(int) * s->n);
-			for (j = 0; j < s->n; j++)
-				if (grp[j] == g)
-					r.idx[r.n++] = s->idx[j];
+			r.idx = palloc(sizeof(int) * count[g]);
 			r.nattrs = s->nattrs + 1;
 			r.attr_names = palloc(sizeof(char *) * r.nattrs);
 			r.attr_vals = palloc(sizeof(ExecVal) * r.nattrs);
@@ -1187,6 +1203,15 @@ eval_group(TraceCtx *cx, const TqlNode *node, SetList *in, SetList *out)
 			r.attr_vals[s->nattrs] = keys[g];
 			setlist_add(out, &r);
 		}
+		/* the new spansets are the last ngroups of out */
+		for (j = 0; j < s->n; j++)
+		{
+			ExecSpanset *r = &out->sets[out->n - ngroups + grp[j]];
+
+			r->idx[fill[grp[j]]++] = s->idx[j];
+		}
+		for (g = 0; g < ngroups; g++)
+			out->sets[out->n - ngroups + g].n = count[g];
 	}
 }
 
