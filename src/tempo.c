@@ -244,4 +244,5 @@ _PG_init(void)
 	ColCustomScanInit();
 	ColAggScanInit();
 	UsageInit();
+	TqlMetricsInit();
 }
