@@ -193,6 +193,8 @@ struct TqlmState
 	double	  **sums;			/* min, max, sum, avg */
 	double	  **comps;			/* sum, avg: Neumaier compensation */
 
+	int64		matched;		/* spans delivered by the executor */
+
 	/* per-batch scratch */
 	int			scratch_n;
 	int32	   *bucket;

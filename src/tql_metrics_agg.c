@@ -345,6 +345,7 @@ TqlmSink(void *arg, const TqlSpanBatch *b)
 
 	if (n <= 0)
 		return;
+	st->matched += n;
 	ensure_scratch(st, n);
 	bucket = st->bucket;
 	group = st->group;

@@ -23,13 +23,14 @@
  * keep about x of the spans (traces), in fact 1/floor(1/x) as Tempo's
  * fixed samplers do; sample=x picks the level itself: traces when the
  * pipeline needs whole traces (spanset operators, aggregates, by()),
- * spans otherwise; sample=true is adaptive: Tempo keeps 1 in L entries with
- * L = min(10, ceil(10 p)) where p is the share of entries that match, so
- * dense queries read about a tenth of the data and rare ones everything.
- * The executor skips whole chunk groups, so sampling saves reading and
- * decoding, not only aggregation; p is measured beforehand on a 1/32
- * sample of the chunk groups (the query and "{ }"), which costs a few
- * percent.  Results are scaled by 1 / (fraction actually kept, as the
+ * spans otherwise.  sample=true is adaptive: Tempo keeps 1 in L entries
+ * with L = min(10, ceil(10 p)), p the share of entries that match, so that
+ * dense queries read about a tenth of the data and rare ones (whose
+ * samples would be noisy) everything.  Here the executor samples whole
+ * chunk groups, so the rule is put in terms of what decides accuracy, the
+ * number of matches in the sample: sample=true reads a tenth of the chunk
+ * groups, and when fewer than 10000 spans matched there (relative error
+ * above about 1%) runs the query again without sampling.  Results are scaled by 1 / (fraction actually kept, as the
  * executor reports it): counts, rates, sums, histogram and compare()
  * counts; min, max, averages and quantiles are not scaled.  A NOTICE
  * reports the fraction.
@@ -73,8 +74,12 @@ int			tqlm_max_intervals = 10000;
 #pragma weak TqlRunSpans
 #pragma weak TqlRunOptionsInit
 
-/* pilot sample for sample=true */
-#define TQLM_PILOT_FRACTION (1.0 / 32)
+/*
+ * sample=true reads this fraction of the data; with fewer matches than
+ * TQLM_ADAPTIVE_MIN_MATCHES there, the query runs again unsampled.
+ */
+#define TQLM_ADAPTIVE_FRACTION 0.1
+#define TQLM_ADAPTIVE_MIN_MATCHES 10000
 
 PG_FUNCTION_INFO_V1(tempo_metrics_range);
 PG_FUNCTION_INFO_V1(tempo_metrics_instant);
@@ -183,46 +188,15 @@ compile_metrics(const char *text)
 	return q;
 }
 
-/* sinks that only count */
-static void
-count_sink(void *arg, const TqlSpanBatch *batch)
-{
-	*(int64 *) arg += batch->nspans;
-}
-
 /*
- * Matched spans of q over the grid's range with a given sampling, and the
- * fraction kept.
+ * Choose the sampling of a query from its hints.  Returns true for
+ * sample=true (adaptive): the caller then checks how many spans matched.
  */
-static int64
-pilot_count(const TqlQuery *q, const TqlmGrid *grid, bool traces,
-			double fraction, double *kept)
-{
-	TqlRunOptions opts;
-	int64		n = 0;
-
-	TqlRunOptionsInit(&opts);
-	opts.start_ns = grid->start;
-	opts.end_ns = grid->end;
-	opts.start_exclusive = true;
-	if (traces)
-		opts.trace_sample = fraction;
-	else
-		opts.span_sample = fraction;
-	*kept = 1.0;
-	opts.kept_fraction_out = kept;
-	TqlRunSpans(q, &opts, count_sink, &n);
-	return n;
-}
-
-/*
- * Choose the sampling of a query from its hints; for sample=true measure
- * the match proportion on a pilot sample first.
- */
-static void
-choose_sampling(const TqlQuery *q, const TqlmGrid *grid, TqlRunOptions *opts)
+static bool
+choose_sampling(const TqlQuery *q, TqlRunOptions *opts)
 {
 	bool		traces = TqlQueryNeedsFullTraces(q);
+	bool		adaptive = false;
 	const TqlHint *h;
 	double		f;
 
@@ -232,38 +206,23 @@ choose_sampling(const TqlQuery *q, const TqlmGrid *grid, TqlRunOptions *opts)
 	h = find_hint(q, "sample", TQL_TYPE_BOOL);
 	if (h != NULL && h->value.v.b)
 	{
-		double		kept_all;
-		double		kept_match;
-		int64		all;
-		int64		match;
-		double		p;
-		int			l;
-
-		all = pilot_count(TqlCompile("{ }"), grid, traces, TQLM_PILOT_FRACTION,
-						  &kept_all);
-		f = 1.0;
-		if (all > 0 && kept_all < 0.5)
-		{
-			match = pilot_count(q, grid, traces, TQLM_PILOT_FRACTION, &kept_match);
-			p = (double) match / (double) all;
-			l = (int) Min(10.0, ceil(10.0 * p));
-			if (l > 1)
-				f = 1.0 / l;
-		}
+		adaptive = true;
 		if (traces)
-			opts->trace_sample = f;
+			opts->trace_sample = TQLM_ADAPTIVE_FRACTION;
 		else
-			opts->span_sample = f;
+			opts->span_sample = TQLM_ADAPTIVE_FRACTION;
 	}
 
 	f = fixed_fraction(q, "sample");
 	if (f < 1.0)
 	{
+		adaptive = false;
 		if (traces)
 			opts->trace_sample = f;
 		else
 			opts->span_sample = f;
 	}
+	return adaptive;
 }
 
 /* Run a metrics query over a grid: the output series, in text order */
@@ -277,18 +236,25 @@ run_metrics(const TqlQuery *q, const TqlmGrid *grid, int max_exemplars,
 	TqlmSeries **sorted;
 	double		kept = 1.0;
 	double		scale = 1.0;
+	bool		adaptive;
 	int			n;
 
-	if (TqlRunSpans == NULL || TqlRunOptionsInit == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("the TraceQL executor is not available in this build")));
 	TqlRunOptionsInit(&opts);
 	st = TqlmCreate(q, grid, max_exemplars, &opts);
-	choose_sampling(q, grid, &opts);
+	adaptive = choose_sampling(q, &opts);
 	opts.kept_fraction_out = &kept;
 	TqlRunSpans(q, &opts, TqlmSink, st);
-	if (opts.span_sample < 1.0 || opts.trace_sample < 1.0)
+	if (adaptive && st->matched < TQLM_ADAPTIVE_MIN_MATCHES && kept < 1.0)
+	{
+		/* too few matches for a sample to be accurate: read everything */
+		MemoryContextDelete(st->cxt);
+		TqlRunOptionsInit(&opts);
+		st = TqlmCreate(q, grid, max_exemplars, &opts);
+		kept = 1.0;
+		opts.kept_fraction_out = &kept;
+		TqlRunSpans(q, &opts, TqlmSink, st);
+	}
+	else if (opts.span_sample < 1.0 || opts.trace_sample < 1.0)
 	{
 		if (kept > 0.0 && kept < 1.0)
 			scale = 1.0 / kept;
