@@ -290,11 +290,13 @@ read_attribute(TqlmState *st, const TqlSpanBatch *b, double *fvals,
 	{
 		const int64 *d = b->duration_ns;
 
-		for (i = 0; i < n; i++)
-			fvals[i] = (double) d[i] / 1e9;
+		if (fvals)
+			for (i = 0; i < n; i++)
+				fvals[i] = (double) d[i] / 1e9;
 		if (slots)
 			for (i = 0; i < n; i++)
-				slots[i] = (int16) TqlmLog2Slot(d[i], true);
+				slots[i] = (int16) (d[i] < 2 ? -1 :
+									pg_leftmost_one_pos64((uint64) (d[i] - 1)) + 1);
 		return;
 	}
 	v = b->values[st->attr_index];
@@ -322,7 +324,8 @@ read_attribute(TqlmState *st, const TqlSpanBatch *b, double *fvals,
 				f = NAN;
 				break;
 		}
-		fvals[i] = f;
+		if (fvals)
+			fvals[i] = f;
 		if (slots)
 			slots[i] = (int16) slot;
 	}
@@ -360,7 +363,9 @@ TqlmSink(void *arg, const TqlSpanBatch *b)
 
 	if (st->attr_is_duration || st->attr_index >= 0)
 	{
-		fv = st->fvals;
+		/* histograms need only the slots, unless exemplars want values */
+		if (!is_hist(st->func) || st->max_exemplars > 0)
+			fv = st->fvals;
 		read_attribute(st, b, fv, is_hist(st->func) ? st->slots : NULL);
 		if (is_hist(st->func))
 			for (i = 0; i < n; i++)
@@ -372,24 +377,21 @@ TqlmSink(void *arg, const TqlSpanBatch *b)
 
 	if (is_hist(st->func))
 	{
-		int			pg = -1;
-		int			ps = -1;
-		int			pser = -1;
-
 		for (i = 0; i < n; i++)
 		{
-			if (group[i] < 0)
+			int32	   *gs;
+			int			g = group[i];
+
+			if (g < 0)
 			{
 				series[i] = -1;
 				continue;
 			}
-			if (group[i] != pg || st->slots[i] != ps)
-			{
-				pg = group[i];
-				ps = st->slots[i];
-				pser = TqlmSeriesFor(st, pg, ps);
-			}
-			series[i] = pser;
+			gs = st->group_slots[g];
+			if (likely(gs != NULL && gs[st->slots[i]] >= 0))
+				series[i] = gs[st->slots[i]];
+			else
+				series[i] = TqlmSeriesFor(st, g, st->slots[i]);
 		}
 	}
 	else

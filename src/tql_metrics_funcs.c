@@ -324,10 +324,13 @@ tempo_metrics_range(PG_FUNCTION_ARGS)
 	for (i = 0; i < n; i++)
 	{
 		TqlmSeries *s = series[i];
+		Datum		values[4];
 
+		/* the labels are the same on every row of a series */
+		values[0] = CStringGetTextDatum(s->text);
+		values[1] = JsonbPGetDatum(s->labels);
 		for (k = 0; k < grid.nint; k++)
 		{
-			Datum		values[4];
 			bool		nulls[4] = {false, false, false, false};
 
 			if (s->indicator)
@@ -338,8 +341,6 @@ tempo_metrics_range(PG_FUNCTION_ARGS)
 			}
 			else if (isnan(s->values[k]))
 				continue;
-			values[0] = CStringGetTextDatum(s->text);
-			values[1] = JsonbPGetDatum(s->labels);
 			values[2] = TimestampTzGetDatum(ns_to_ts(TqlmTimestampOf(&grid, k)));
 			values[3] = Float8GetDatum(s->values[k]);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
