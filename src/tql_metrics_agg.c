@@ -148,6 +148,9 @@ TqlmCreate(const TqlQuery *query, const TqlmGrid *grid, int max_exemplars,
 	opts->start_ns = grid->start;
 	opts->end_ns = grid->end;
 	opts->start_exclusive = true;
+	/* decode only what the sink reads */
+	opts->skip_ids = max_exemplars == 0;
+	opts->skip_duration = !st->attr_is_duration;
 
 	st->maxseries = 16;
 	st->series_group = palloc(sizeof(int32) * st->maxseries);

@@ -68,13 +68,6 @@ int			tqlm_max_intervals = 10000;
 	((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY)
 
 /*
- * Until the executor is merged into this branch its entry points are weak
- * references, so the time grid can be built and tested without it.
- */
-#pragma weak TqlRunSpans
-#pragma weak TqlRunOptionsInit
-
-/*
  * sample=true reads this fraction of the data; with fewer matches than
  * TQLM_ADAPTIVE_MIN_MATCHES there, the query runs again unsampled.
  */
