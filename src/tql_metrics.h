@@ -131,6 +131,7 @@ extern TqlmState *TqlmCreate(const TqlQuery *query, const TqlmGrid *grid,
 							 int max_exemplars, TqlRunOptions *opts);
 extern void TqlmSink(void *arg, const TqlSpanBatch *batch);
 extern TqlmSeries **TqlmFinish(TqlmState *st, double scale, int *nseries);
+extern double TqlmSampleError(TqlmState *st, double kept);
 extern double TqlmLog2Quantile(double q, const double *bmax,
 							   const double *counts, int n);
 extern int	TqlmLog2Slot(int64 v, bool duration);
@@ -194,6 +195,18 @@ struct TqlmState
 	double	  **comps;			/* sum, avg: Neumaier compensation */
 
 	int64		matched;		/* spans delivered by the executor */
+
+	/*
+	 * Spread of group counts between batches (chunk groups), for the
+	 * error of a sampled run: per group, sum and sum of squares of its
+	 * count in each batch.
+	 */
+	bool		track_spread;
+	int64		nbatches;
+	double	   *spread_s1;
+	double	   *spread_s2;
+	int32	   *batch_count;	/* per group, this batch */
+	int			maxgroups_spread;
 
 	/* per-batch scratch */
 	int			scratch_n;

@@ -334,6 +334,53 @@ read_attribute(TqlmState *st, const TqlSpanBatch *b, double *fvals,
 	}
 }
 
+/* Count each group's rows in this batch into the spread sums */
+static void
+track_spread(TqlmState *st, const int32 *group, int n)
+{
+	int			g;
+	int			i;
+
+	if (st->batch_count == NULL || st->ngroups > st->maxgroups_spread)
+	{
+		MemoryContext old = MemoryContextSwitchTo(st->cxt);
+		int			size = Max(st->maxgroups, st->ngroups);
+
+		if (st->batch_count == NULL)
+		{
+			st->batch_count = palloc0(sizeof(int32) * size);
+			st->spread_s1 = palloc0(sizeof(double) * size);
+			st->spread_s2 = palloc0(sizeof(double) * size);
+		}
+		else
+		{
+			st->batch_count = repalloc_huge(st->batch_count, sizeof(int32) * size);
+			st->spread_s1 = repalloc_huge(st->spread_s1, sizeof(double) * size);
+			st->spread_s2 = repalloc_huge(st->spread_s2, sizeof(double) * size);
+			memset(st->batch_count + st->maxgroups_spread, 0,
+				   sizeof(int32) * (size - st->maxgroups_spread));
+			memset(st->spread_s1 + st->maxgroups_spread, 0,
+				   sizeof(double) * (size - st->maxgroups_spread));
+			memset(st->spread_s2 + st->maxgroups_spread, 0,
+				   sizeof(double) * (size - st->maxgroups_spread));
+		}
+		st->maxgroups_spread = size;
+		MemoryContextSwitchTo(old);
+	}
+	for (i = 0; i < n; i++)
+		if (group[i] >= 0)
+			st->batch_count[group[i]]++;
+	for (g = 0; g < st->ngroups; g++)
+	{
+		double		c = st->batch_count[g];
+
+		st->spread_s1[g] += c;
+		st->spread_s2[g] += c * c;
+		st->batch_count[g] = 0;
+	}
+	st->nbatches++;
+}
+
 /*
  * TqlmSink
  *		The executor's sink: accumulate one batch of matched spans.
@@ -473,8 +520,41 @@ TqlmSink(void *arg, const TqlSpanBatch *b)
 			break;
 	}
 
+	if (st->track_spread)
+		track_spread(st, group, n);
 	if (st->max_exemplars > 0)
 		TqlmExemplarsObserve(st, b, bucket, series, fv);
+}
+
+/*
+ * TqlmSampleError
+ *		After a run that kept the fraction "kept" of the chunk groups (one
+ *		batch each), the largest relative standard error of a group's
+ *		scaled total, from the spread of its counts between batches
+ *		(cluster sampling without replacement).  0 when nothing matched.
+ */
+double
+TqlmSampleError(TqlmState *st, double kept)
+{
+	double		b = (double) st->nbatches;
+	double		worst = 0.0;
+	int			g;
+
+	if (b < 2 || st->spread_s1 == NULL)
+		return st->ngroups > 0 ? 1.0 : 0.0;
+	for (g = 0; g < st->ngroups; g++)
+	{
+		double		s1 = st->spread_s1[g];
+		double		mean = s1 / b;
+		double		var = (st->spread_s2[g] - b * mean * mean) / (b - 1);
+		double		rse;
+
+		if (s1 <= 0)
+			continue;
+		rse = sqrt(Max(var, 0.0) * b * Max(1.0 - kept, 0.0)) / s1;
+		worst = Max(worst, rse);
+	}
+	return worst;
 }
 
 /*

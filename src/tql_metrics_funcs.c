@@ -28,9 +28,14 @@
  * dense queries read about a tenth of the data and rare ones (whose
  * samples would be noisy) everything.  Here the executor samples whole
  * chunk groups, so the rule is put in terms of what decides accuracy, the
- * number of matches in the sample: sample=true reads a tenth of the chunk
- * groups, and when fewer than 10000 spans matched there (relative error
- * above about 1%) runs the query again without sampling.  Results are scaled by 1 / (fraction actually kept, as the
+ * number of matches in the sample and how evenly they spread over chunk
+ * groups: sample=true reads a tenth of the chunk groups; when fewer than
+ * 10000 spans matched there, the query runs again unsampled; otherwise
+ * (span-level) the spread of every group's count between chunk groups
+ * gives the standard error of its scaled total, and when the largest is
+ * above 2.5% (so a series is within 5% with about 95% confidence) the
+ * query runs again with the fraction that brings it there (unsampled from
+ * half on).  Results are scaled by 1 / (fraction actually kept, as the
  * executor reports it): counts, rates, sums, histogram and compare()
  * counts; min, max, averages and quantiles are not scaled.  A NOTICE
  * reports the fraction.
@@ -73,6 +78,7 @@ int			tqlm_max_intervals = 10000;
  */
 #define TQLM_ADAPTIVE_FRACTION 0.1
 #define TQLM_ADAPTIVE_MIN_MATCHES 10000
+#define TQLM_ADAPTIVE_MAX_ERROR 0.025
 
 PG_FUNCTION_INFO_V1(tempo_metrics_range);
 PG_FUNCTION_INFO_V1(tempo_metrics_instant);
@@ -218,6 +224,25 @@ choose_sampling(const TqlQuery *q, TqlRunOptions *opts)
 	return adaptive;
 }
 
+/* One pass of the executor with the given sampling */
+static TqlmState *
+run_once(const TqlQuery *q, const TqlmGrid *grid, int max_exemplars,
+		 double span_sample, double trace_sample, bool track, double *kept)
+{
+	TqlRunOptions opts;
+	TqlmState  *st;
+
+	TqlRunOptionsInit(&opts);
+	st = TqlmCreate(q, grid, max_exemplars, &opts);
+	st->track_spread = track;
+	opts.span_sample = span_sample;
+	opts.trace_sample = trace_sample;
+	*kept = 1.0;
+	opts.kept_fraction_out = kept;
+	TqlRunSpans(q, &opts, TqlmSink, st);
+	return st;
+}
+
 /* Run a metrics query over a grid: the output series, in text order */
 static TqlmSeries **
 run_metrics(const TqlQuery *q, const TqlmGrid *grid, int max_exemplars,
@@ -230,26 +255,48 @@ run_metrics(const TqlQuery *q, const TqlmGrid *grid, int max_exemplars,
 	double		kept = 1.0;
 	double		scale = 1.0;
 	bool		adaptive;
+	bool		span_level;
 	int			n;
 
 	TqlRunOptionsInit(&opts);
-	st = TqlmCreate(q, grid, max_exemplars, &opts);
 	adaptive = choose_sampling(q, &opts);
-	opts.kept_fraction_out = &kept;
-	TqlRunSpans(q, &opts, TqlmSink, st);
-	if (adaptive && st->matched < TQLM_ADAPTIVE_MIN_MATCHES && kept < 1.0)
+	span_level = opts.span_sample < 1.0 && opts.trace_sample >= 1.0;
+	st = run_once(q, grid, max_exemplars, opts.span_sample, opts.trace_sample,
+				  adaptive && span_level, &kept);
+	if (adaptive && kept < 1.0)
 	{
-		/* too few matches for a sample to be accurate: read everything */
-		MemoryContextDelete(st->cxt);
-		TqlRunOptionsInit(&opts);
-		st = TqlmCreate(q, grid, max_exemplars, &opts);
-		kept = 1.0;
-		opts.kept_fraction_out = &kept;
-		TqlRunSpans(q, &opts, TqlmSink, st);
+		double		want = 1.0;
+
+		/*
+		 * Too few matches, or counts that vary too much between chunk
+		 * groups for the sample to give every series within a few percent
+		 * (relative standard error above TQLM_ADAPTIVE_MAX_ERROR): read more.
+		 */
+		if (st->matched >= TQLM_ADAPTIVE_MIN_MATCHES)
+		{
+			double		err = span_level ? TqlmSampleError(st, kept) : 0.0;
+
+			want = err <= TQLM_ADAPTIVE_MAX_ERROR ? kept :
+				kept * (err / TQLM_ADAPTIVE_MAX_ERROR) * (err / TQLM_ADAPTIVE_MAX_ERROR);
+			elog(DEBUG1, "TraceQL metrics sample: kept %g, %lld matches, largest relative error %g, fraction wanted %g",
+				 kept, (long long) st->matched, err, want);
+		}
+		if (want > kept)
+		{
+			MemoryContextDelete(st->cxt);
+			if (want >= 0.5)
+				opts.span_sample = opts.trace_sample = 1.0;
+			else if (span_level)
+				opts.span_sample = want;
+			else
+				opts.trace_sample = want;
+			st = run_once(q, grid, max_exemplars, opts.span_sample,
+						  opts.trace_sample, false, &kept);
+		}
 	}
-	else if (opts.span_sample < 1.0 || opts.trace_sample < 1.0)
+	if ((opts.span_sample < 1.0 || opts.trace_sample < 1.0) && kept < 1.0)
 	{
-		if (kept > 0.0 && kept < 1.0)
+		if (kept > 0.0)
 			scale = 1.0 / kept;
 		ereport(NOTICE,
 				(errmsg("TraceQL metrics sampled %.4g%% of the data; counts scaled by %.6g",
