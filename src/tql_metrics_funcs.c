@@ -342,6 +342,16 @@ null_args(FunctionCallInfo fcinfo, int n)
 	return false;
 }
 
+/* Set up the result set; the compiled query, or NULL for NULL arguments */
+static TqlQuery *
+begin_call(FunctionCallInfo fcinfo)
+{
+	InitMaterializedSRF(fcinfo, 0);
+	if (null_args(fcinfo, 3))
+		return NULL;
+	return compile_metrics(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+}
+
 Datum
 tempo_metrics_range(PG_FUNCTION_ARGS)
 {
@@ -354,10 +364,8 @@ tempo_metrics_range(PG_FUNCTION_ARGS)
 	int			i;
 	int			k;
 
-	InitMaterializedSRF(fcinfo, 0);
-	if (null_args(fcinfo, 3))
+	if ((q = begin_call(fcinfo)) == NULL)
 		PG_RETURN_NULL();
-	q = compile_metrics(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	range_grid(fcinfo, &grid);
 	series = run_metrics(q, &grid, 0, &st, &n);
 
@@ -403,10 +411,8 @@ tempo_metrics_instant(PG_FUNCTION_ARGS)
 	int			n;
 	int			i;
 
-	InitMaterializedSRF(fcinfo, 0);
-	if (null_args(fcinfo, 3))
+	if ((q = begin_call(fcinfo)) == NULL)
 		PG_RETURN_NULL();
-	q = compile_metrics(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	start = ts_to_ns(PG_GETARG_TIMESTAMPTZ(1), "start_time");
 	end = ts_to_ns(PG_GETARG_TIMESTAMPTZ(2), "end_time");
 	TqlmCheckRange(start, end);
@@ -458,10 +464,8 @@ tempo_metrics_exemplars(PG_FUNCTION_ARGS)
 	int			n;
 	int			i;
 
-	InitMaterializedSRF(fcinfo, 0);
-	if (null_args(fcinfo, 3))
+	if ((q = begin_call(fcinfo)) == NULL)
 		PG_RETURN_NULL();
-	q = compile_metrics(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	range_grid(fcinfo, &grid);
 	max_exemplars = PG_ARGISNULL(4) ? 100 : PG_GETARG_INT32(4);
 	if (max_exemplars < 0)

@@ -211,7 +211,7 @@ TqlmTimestampOf(const TqlmGrid *grid, int i)
 	return grid->start + (int64) (i + 1) * grid->step;
 }
 
-/* "N" or "N.FFF" of v in units of unit (a power of ten), then the name */
+/* v in units of unit (a power of ten) with the fraction Go prints, then name */
 static void
 append_units(StringInfo buf, uint64 v, uint64 unit, const char *name)
 {
@@ -220,18 +220,14 @@ append_units(StringInfo buf, uint64 v, uint64 unit, const char *name)
 	appendStringInfo(buf, UINT64_FORMAT, v / unit);
 	if (rem != 0)
 	{
-		char		digits[24];
-		int			width = 0;
-		int			len;
-		uint64		u;
-
-		for (u = unit; u > 1; u /= 10)
-			width++;
-		snprintf(digits, sizeof(digits), "%0*" INT64_MODIFIER "u", width, rem);
-		len = strlen(digits);
-		while (len > 0 && digits[len - 1] == '0')
-			digits[--len] = '\0';
-		appendStringInfo(buf, ".%s", digits);
+		/* the fraction's digits, most significant first, no trailing zeros */
+		appendStringInfoChar(buf, '.');
+		while (rem != 0)
+		{
+			unit /= 10;
+			appendStringInfoChar(buf, (char) ('0' + rem / unit));
+			rem %= unit;
+		}
 	}
 	appendStringInfoString(buf, name);
 }
