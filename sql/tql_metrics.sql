@@ -203,3 +203,17 @@ SELECT series, value FROM metrics_instant('{ } | quantile_over_time(duration, .5
 -- under sample=true a query matching too few spans in the sample runs
 -- again unsampled: exact
 SELECT series, value FROM metrics_instant('{ resource.service.name = "s1" && duration > 1500ns } | count_over_time() with(sample=true)', :S);
+
+-- leave no spans behind for later tests
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN DELETE FROM tempo.span_partitions
+            WHERE range_start >= '2025-06-01 00:00+00' AND range_end <= '2025-06-03 00:00+00'
+           RETURNING partition::text AS t
+  LOOP
+    EXECUTE 'DROP TABLE ' || r.t;
+  END LOOP;
+END $$;
+SELECT count(*) AS left_over FROM tempo.spans WHERE start_time < '2025-07-01';
+DROP TABLE t_spans;
