@@ -215,5 +215,6 @@ BEGIN
     EXECUTE 'DROP TABLE ' || r.t;
   END LOOP;
 END $$;
-SELECT count(*) AS left_over FROM tempo.spans WHERE start_time < '2025-07-01';
+SELECT count(*) AS left_over FROM tempo.spans
+ WHERE start_time >= '2025-06-01 00:00+00' AND start_time < '2025-06-03 00:00+00';
 DROP TABLE t_spans;
