@@ -37,7 +37,8 @@ DECLARE
                      '{ span.s = "v1" } && { resource.service.name = "svc1" }',
                      '{ } | by(resource.service.name) | count() = 2',
                      '{ kind = server } > { } | avg(duration) > 6ms',
-                     '{ trace:duration > 7ms && span.n = 0 }'];
+                     '{ trace:duration > 7ms && span.n = 0 }',
+                     '{ span.n = 3 } > { span.n = 4 }'];
   wm text;
   q text;
 BEGIN
@@ -82,6 +83,10 @@ SELECT trace_id, root_service_name, root_span_name, duration_ms
   FROM tempo.search('{ span.k = "w" }', '2025-05-01', '2025-05-02');
 SELECT span_id, name, attributes
   FROM tempo.search_spans('{ resource.service.name = "heapsvc" } > { status = error }', '2025-05-01', '2025-05-02');
+-- tempo.trace works whatever the search_path
+SET search_path = pg_catalog;
+SELECT span_id, name FROM tempo.trace('aa000000000000000000000000000001');
+RESET search_path;
 
 -- privileges and row-level security
 CREATE ROLE tql_reader;
@@ -106,3 +111,8 @@ REVOKE ALL ON tempo.spans FROM tql_reader;
 REVOKE ALL ON SCHEMA tempo FROM tql_reader;
 DROP ROLE tql_reader;
 DROP TABLE tempo.spans_heap;
+
+-- plans: count mode, candidate atoms, span mode
+SELECT tempo.explain('{ span.n = 3 && duration > 2ms } | count() > 2 | select(span.s)');
+SELECT tempo.explain('{ status = error } >> { span.n = 3 } || { name = "op7" }');
+SELECT tempo.explain('{ trace:id = "42" && span:id = "7" }');

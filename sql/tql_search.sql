@@ -140,7 +140,8 @@ SELECT ss('{ span.ratio = 0.5 }'), ss('{ span.amount > 12 }'), ss('{ span.rows *
        ss('{ span.numstr > "1" }'), ss('{ .flag }'), ss('{ !.flag }'), ss('{ span.flag = true }');
 -- regex anchoring
 SELECT ss('{ name =~ "db" }'), ss('{ name =~ "db.*" }'), ss('{ name =~ ".*query" }'),
-       ss('{ name !~ ".*o.*" }'), ss('{ name =~ "(?i)GET /" }');
+       ss('{ name !~ ".*o.*" }'), ss('{ name =~ "(?i)GET /" }'),
+       ss('{ span.http.method =~ span.http.method }'), ss('{ name =~ span.http.method }');
 -- events and links
 SELECT ss('{ event:name = "exception" }'), ss('{ event.exception.message =~ ".*declined" }'),
        ss('{ event:timeSinceStart > 2ms }'), ss('{ event:timeSinceStart > 5ms }'),
@@ -220,10 +221,11 @@ SELECT s('{ }');
 RESET tempo.tenant;
 
 -- tempo.trace
-SELECT ltrim(span_id::text, '0') AS span, name, tenant FROM tempo.trace('00000000000000000000000000000002');
+SELECT ltrim(span_id::text, '0') AS span, name, tenant
+  FROM tempo.trace('00000000000000000000000000000002', '2026-01-01', '2026-01-02');
 SELECT count(*) FROM tempo.trace('00000000000000000000000000000002', '2026-01-01 00:00:01.005', NULL);
 SET tempo.tenant = 'other';
-SELECT count(*) FROM tempo.trace('00000000000000000000000000000002');
+SELECT count(*) FROM tempo.trace('00000000000000000000000000000002', '2026-01-01', '2026-01-02');
 RESET tempo.tenant;
 
 -- errors come before any scan

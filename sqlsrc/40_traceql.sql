@@ -49,7 +49,7 @@ RETURNS SETOF @extschema@.spans
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT s.*
       FROM @extschema@.spans s
-     WHERE s.trace_id = $1
+     WHERE s.trace_id OPERATOR(@extschema@.=) $1
        AND ($2 IS NULL OR s.start_time >= $2)
        AND ($3 IS NULL OR s.start_time <= $3)
        AND (coalesce(current_setting('tempo.tenant', true), '') = ''

@@ -731,6 +731,63 @@ formula_eval(const Formula *f, uint32 atoms)
 	}
 }
 
+/*
+ * "{ f1 } | { f2 } | count() op N [| select(...)]" with span-level filters:
+ * pass 1 can count each trace's matching spans, which decides the trace.
+ */
+static void
+plan_count_mode(ExecPlan *plan, TqlNode *pipe)
+{
+	TqlExpr    *cond = NULL;
+	TqlNode    *sf = NULL;
+	int			i;
+
+	for (i = 0; i < pipe->nitems; i++)
+	{
+		TqlNode    *st = pipe->stages[i];
+
+		if (st->kind == TQL_NODE_SELECT)
+			continue;
+		if (sf != NULL)
+			return;				/* something after the count */
+		if (st->kind == TQL_NODE_FILTER)
+		{
+			if (ExecExprIsTraceLevel(plan, st->expr))
+				return;
+			if (cond == NULL)
+				cond = st->expr;
+			else
+			{
+				TqlExpr    *and = TqlMakeExpr(TQL_EXPR_BINARY, st->location);
+
+				and->op = TQL_OP_AND;
+				and->type = TQL_TYPE_BOOL;
+				and->left = cond;
+				and->right = st->expr;
+				cond = and;
+			}
+		}
+		else if (st->kind == TQL_NODE_SCALAR_FILTER &&
+				 st->left->kind == TQL_NODE_AGGREGATE && st->left->agg == TQL_AGG_COUNT &&
+				 st->right->kind == TQL_NODE_SCALAR_STATIC)
+			sf = st;
+		else
+			return;
+	}
+	if (sf == NULL)
+		return;
+	plan->count_mode = true;
+	plan->count_op = sf->op;
+	plan->count_limit = sf->right->expr->value.type == TQL_TYPE_FLOAT ?
+		sf->right->expr->value.v.f : (double) sf->right->expr->value.v.i;
+	plan->need_pass1 = true;
+	plan->natoms = 0;
+	plan->npush = 0;
+	if (cond != NULL && !(cond->kind == TQL_EXPR_STATIC &&
+						  cond->value.type == TQL_TYPE_BOOL && cond->value.v.b))
+		plan->atoms[plan->natoms++] = cond;
+}
+
 /* ---------------------------------------------------------------------
  * Plan
  * ---------------------------------------------------------------------
@@ -836,6 +893,7 @@ ExecMakePlan(const TqlQuery *query, const TqlRunOptions *opts, int nextra,
 		plan->formula = f;
 		/* pass 1 pays when a trace without any atom cannot match */
 		plan->need_pass1 = plan->natoms > 0 && !formula_eval(f, 0);
+		plan_count_mode(plan, query->pipeline);
 		if (plan->need_pass1 && plan->natoms == 1)
 		{
 			TqlExpr   **c;
@@ -1062,8 +1120,12 @@ heap_next_batch(HeapBatchScan *hs, ColBatch **out)
 	hs->batch.nkeys = hs->nkeys;
 	for (a = 0; a < hs->nkeys; a++)
 	{
-		ColKeyVector *kv = palloc0(sizeof(ColKeyVector));
+		ColKeyVector *kv;
 
+		hs->batch.keys[a] = NULL;
+		if (hs->batch.cols[hs->keyatts[a] - 1] == NULL)
+			continue;			/* key not requested */
+		kv = palloc0(sizeof(ColKeyVector));
 		kv->attno = hs->keyatts[a];
 		kv->key = hs->keynames[a];
 		ColJsonbKeyFromValues(hs->batch.cols[hs->keyatts[a] - 1], n, kv->key, kv);
@@ -1077,12 +1139,13 @@ heap_next_batch(HeapBatchScan *hs, ColBatch **out)
 /*
  * ExecScan
  *		Read the spans of the plan's time range and tenants, the columns in
- *		cols (a set of ExecCol + 1) and, with with_keys, the plan's
+ *		cols (a set of ExecCol + 1) and the plan's attribute keys k with
+ *		keys[k] (keys NULL: none), the plan's
  *		attribute keys; call fn for every batch with the rows that lie in
  *		the range and belong to the tenants.  fn returns false to stop.
  */
 void
-ExecScanSpans(ExecPlan *plan, Bitmapset *cols, bool with_keys,
+ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 		 const ExecPushdown *push, int npush, const uint8 *trace_id,
 		 bool (*fn) (void *arg, ExecSource *src, const int64 *start,
 					 int nrows, const int *rows),
@@ -1181,16 +1244,21 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, bool with_keys,
 			npreds++;
 		}
 
-		if (with_keys && plan->nkeys > 0)
+		if (keys != NULL && plan->nkeys > 0)
 			keymap = palloc(sizeof(int) * plan->nkeys);
 		if (columnar)
 		{
+			int			nread = 0;
+
 			rs = ColBeginRead(rel, GetActiveSnapshot(), attrs, preds, npreds, NULL);
 			if (keymap)
 				for (k = 0; k < plan->nkeys; k++)
 				{
+					keymap[k] = -1;
+					if (!keys[k])
+						continue;
 					ColReadAddKey(rs, attnos[plan->key_cols[k]], plan->key_names[k]);
-					keymap[k] = k;
+					keymap[k] = nread++;
 				}
 		}
 		else
@@ -1201,7 +1269,8 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, bool with_keys,
 			/* keys come from the whole jsonb values here */
 			if (keymap)
 				for (k = 0; k < plan->nkeys; k++)
-					attrs = bms_add_member(attrs, attnos[plan->key_cols[k]]);
+					if (keys[k])
+						attrs = bms_add_member(attrs, attnos[plan->key_cols[k]]);
 			hs.attrs = attrs;
 			hs.natts = ncols_td;
 			hs.cxt = AllocSetContextCreate(CurrentMemoryContext, "TraceQL heap batch",
@@ -1217,7 +1286,7 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, bool with_keys,
 				for (k = 0; k < plan->nkeys; k++)
 				{
 					hs.keyatts[k] = attnos[plan->key_cols[k]];
-					keymap[k] = k;
+					keymap[k] = keys[k] ? k : -1;
 				}
 			}
 		}
@@ -1517,9 +1586,54 @@ span_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *row
 	return !(opts->max_traces > 0 && run->ntraces >= opts->max_traces);
 }
 
-/* Columns the field kinds read from a batch */
+/* A key mask that reads every attribute key of the plan */
+const bool *
+ExecAllKeys(ExecPlan *plan)
+{
+	bool	   *keys = palloc(Max(plan->nkeys, 1));
+
+	memset(keys, true, Max(plan->nkeys, 1));
+	return keys;
+}
+
+/* Mark the fields an expression reads */
+void
+ExecExprFields(ExecPlan *plan, const TqlExpr *e, bool *fieldmask)
+{
+	check_stack_depth();
+	if (e == NULL)
+		return;
+	if (e->kind == TQL_EXPR_ATTRIBUTE || e->kind == TQL_EXPR_INTRINSIC)
+	{
+		fieldmask[ExecFieldOf(plan, e)] = true;
+		return;
+	}
+	ExecExprFields(plan, e->left, fieldmask);
+	ExecExprFields(plan, e->right, fieldmask);
+}
+
+/* The attribute keys the marked fields read */
+bool *
+ExecFieldKeys(ExecPlan *plan, const bool *fieldmask)
+{
+	bool	   *keys = palloc0(Max(plan->nkeys, 1));
+	int			i;
+
+	for (i = 0; i < plan->nfields; i++)
+	{
+		if (!fieldmask[i])
+			continue;
+		if (plan->fields[i].span_key >= 0)
+			keys[plan->fields[i].span_key] = true;
+		if (plan->fields[i].res_key >= 0)
+			keys[plan->fields[i].res_key] = true;
+	}
+	return keys;
+}
+
+/* Columns the field kinds read from a batch (fieldmask NULL: all fields) */
 Bitmapset *
-ExecFieldColumns(ExecPlan *plan, Bitmapset *cols)
+ExecFieldColumns(ExecPlan *plan, Bitmapset *cols, const bool *fieldmask)
 {
 	int			i;
 
@@ -1527,6 +1641,8 @@ ExecFieldColumns(ExecPlan *plan, Bitmapset *cols)
 	{
 		ExecField  *f = &plan->fields[i];
 
+		if (fieldmask != NULL && !fieldmask[i])
+			continue;
 		switch (f->kind)
 		{
 			case EF_TEXT_COL:
@@ -1574,6 +1690,23 @@ ExecFieldColumns(ExecPlan *plan, Bitmapset *cols)
 	return cols;
 }
 
+/* Is one of the span conditions the constant false? */
+static bool
+span_conds_false(ExecPlan *plan)
+{
+	int			i;
+
+	for (i = 0; i < plan->nspan_conds; i++)
+	{
+		TqlExpr    *c = plan->span_conds[i];
+
+		if (c->kind == TQL_EXPR_STATIC &&
+			(c->value.type != TQL_TYPE_BOOL || !c->value.v.b))
+			return true;
+	}
+	return false;
+}
+
 /*
  * TqlRunSpans
  *		Run the query's spanset pipeline; see tql_exec.h.
@@ -1590,12 +1723,18 @@ TqlRunSpans(const TqlQuery *query, const TqlRunOptions *opts,
 								   ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(runcxt);
 	plan = ExecMakePlan(query, opts, 0, NULL, false);
-	if (plan->trace_mode)
+	if (!plan->trace_mode && span_conds_false(plan))
+	{
+		/* "{ false }" and the like: nothing can match */
+		if (opts->kept_fraction_out)
+			*opts->kept_fraction_out = 1.0;
+	}
+	else if (plan->trace_mode)
 		ExecRunSpansFromTraces(plan, sink, arg);
 	else
 	{
 		SpanRun		run;
-		Bitmapset  *cols = ExecFieldColumns(plan, NULL);
+		Bitmapset  *cols = ExecFieldColumns(plan, NULL, NULL);
 
 		memset(&run, 0, sizeof(run));
 		run.plan = plan;
@@ -1622,8 +1761,8 @@ TqlRunSpans(const TqlQuery *query, const TqlRunOptions *opts,
 			cols = bms_add_member(cols, EC_SPAN_ATTRS + 1);
 			cols = bms_add_member(cols, EC_RESOURCE_ATTRS + 1);
 		}
-		ExecScanSpans(plan, cols, plan->nkeys > 0, plan->push, plan->npush, NULL,
-				 span_batch, &run);
+		ExecScanSpans(plan, cols, ExecAllKeys(plan), plan->push, plan->npush, NULL,
+					  span_batch, &run);
 		if (opts->kept_fraction_out)
 		{
 			double		kept = 1.0;
@@ -1705,7 +1844,17 @@ ExecExplain(const TqlQuery *query)
 	else
 	{
 		appendStringInfoString(&buf, "execution: whole traces\n");
-		if (plan->need_pass1)
+		if (plan->count_mode)
+		{
+			appendStringInfoString(&buf, "  pass 1: count the spans matching ");
+			if (plan->natoms > 0)
+				TqlAppendExpr(&buf, plan->atoms[0]);
+			else
+				appendStringInfoString(&buf, "true");
+			appendStringInfo(&buf, " per trace; candidates have count() %s %g\n",
+							 TqlOpName(plan->count_op), plan->count_limit);
+		}
+		else if (plan->need_pass1)
 		{
 			appendStringInfo(&buf, "  pass 1: candidate traces have a span matching ");
 			for (i = 0; i < plan->natoms; i++)

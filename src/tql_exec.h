@@ -28,6 +28,8 @@
  *
  * Memory: everything a batch points to belongs to the executor and is
  * valid only during the sink call; copy what must live longer.  The sink
+ * runs in a short-lived memory context of the executor (reset after the
+ * call): allocate what must survive in a context of your own.  The sink
  * may ereport(); the executor cleans up through memory contexts.  Long
  * runs check for interrupts between chunk groups.
  *

@@ -49,6 +49,7 @@
 #include <math.h>
 
 #include "catalog/pg_collation.h"
+#include "common/hashfn.h"
 #include "common/int.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -207,6 +208,33 @@ ExecValEqual(const ExecVal *a, const ExecVal *b)
 				memcmp(a->u.a, b->u.a, VARSIZE(a->u.a)) == 0;
 		default:
 			return a->u.i == b->u.i;
+	}
+}
+
+/* A hash consistent with ExecValEqual */
+uint32
+ExecValHash(const ExecVal *v)
+{
+	uint32		h = hash_bytes_uint32((uint32) v->type);
+
+	switch (v->type)
+	{
+		case TQL_TYPE_NIL:
+			return h;
+		case TQL_TYPE_FLOAT:
+			{
+				double		d = isnan(v->u.f) ? get_float8_nan() : v->u.f;
+
+				if (d == 0)
+					d = 0;		/* -0.0 equals 0.0 */
+				return h ^ hash_bytes((const unsigned char *) &d, sizeof(d));
+			}
+		case TQL_TYPE_STRING:
+			return h ^ hash_bytes((const unsigned char *) v->u.s, v->len);
+		case TQL_TYPE_ATTRIBUTE:
+			return h ^ hash_bytes((const unsigned char *) v->u.a, VARSIZE(v->u.a));
+		default:
+			return h ^ hash_bytes((const unsigned char *) &v->u.i, sizeof(int64));
 	}
 }
 
@@ -473,8 +501,8 @@ multi_field(const ExecField *f, Jsonb *col, int64 span_start, ExecVal *out)
 				break;
 		}
 	}
+	/* event:timeSinceStart elements are ints: they compare with durations */
 	ab_finish(&ab, out);
-	/* event:timeSinceStart compares as a duration: elements are ints */
 }
 
 /* ---------------------------------------------------------------------
@@ -912,7 +940,6 @@ typedef struct CmpOp
 {
 	TqlOp		op;
 	regex_t    *re;				/* compiled static pattern, or NULL */
-	int			re_flags;
 } CmpOp;
 
 static bool
@@ -973,7 +1000,12 @@ compile_regex(const char *anchored, int flags)
 	return RE_compile_and_cache(t, flags, C_COLLATION_OID);
 }
 
-/* A regex only known at run time: anchored like a literal one */
+/*
+ * A regex only known at run time (the pattern is a value of the span):
+ * anchored like a literal one; a pattern that does not compile matches
+ * nothing (it is data, not the user's query).  Compiled per use with
+ * pg_regcomp, which reports errors as codes: such queries are rare.
+ */
 static bool
 dynamic_regex(const ExecVal *pat, const char *s, int len)
 {
@@ -981,25 +1013,19 @@ dynamic_regex(const ExecVal *pat, const char *s, int len)
 	const char *error;
 	int			flags;
 	char	   *anchored = TqlAnchorRegex(p, &flags, &error);
-	regex_t    *re;
+	regex_t		re;
+	pg_wchar   *wide;
+	int			wlen;
 	bool		ok;
 
 	if (anchored == NULL)
 		return false;
-	PG_TRY();
-	{
-		re = compile_regex(anchored, flags);
-	}
-	PG_CATCH();
-	{
-		/* a pattern stored in data is not the user's mistake: no match */
-		FlushErrorState();
-		re = NULL;
-	}
-	PG_END_TRY();
-	if (re == NULL)
+	wide = palloc((strlen(anchored) + 1) * sizeof(pg_wchar));
+	wlen = pg_mb2wchar_with_len(anchored, wide, strlen(anchored));
+	if (pg_regcomp(&re, wide, wlen, flags, C_COLLATION_OID) != REG_OKAY)
 		return false;
-	ok = regex_exec(re, s, len);
+	ok = regex_exec(&re, s, len);
+	pg_regfree(&re);
 	return ok;
 }
 
@@ -1011,13 +1037,7 @@ array_elem(JsonbContainer *c, int i, ExecVal *out)
 	if (e == NULL)
 		out->type = TQL_TYPE_NIL;
 	else
-	{
 		jsonb_val(e, out);
-		if (out->type == TQL_TYPE_STRING)
-		{
-			/* jsonb_val copied; fine */
-		}
-	}
 }
 
 static bool cmp_vals(const ExecVal *a, const ExecVal *b, const CmpOp *op);
@@ -1261,7 +1281,6 @@ eval_comparison(ExecSource *src, const TqlExpr *e, int n, const int *rows,
 
 	op.op = e->op;
 	op.re = NULL;
-	op.re_flags = 0;
 	if ((e->op == TQL_OP_RE || e->op == TQL_OP_NRE) && e->regex != NULL)
 		op.re = compile_regex(e->regex, e->regex_flags);
 

@@ -192,6 +192,15 @@ typedef struct ExecPlan
 	TqlExpr    *atoms[EXEC_MAX_ATOMS];	/* NULL = every span */
 	bool		need_pass1;
 
+	/*
+	 * "{ filters } | count() op N": pass 1 counts the matching spans per
+	 * trace (atoms[0] is the filters' conjunction, or natoms = 0 for every
+	 * span) and only traces whose count passes are candidates.
+	 */
+	bool		count_mode;
+	TqlOp		count_op;
+	double		count_limit;
+
 	/* tenants: NULL = all */
 	int			ntenants;
 	char	  **tenants;
@@ -236,13 +245,17 @@ typedef void (*ExecTraceSink) (void *arg, ExecPlan *plan, ExecTrace *trace,
 extern ExecPlan *ExecMakePlan(const TqlQuery *query, const TqlRunOptions *opts,
 							  int nextra, TqlExpr **extra, bool force_traces);
 extern int	ExecFieldOf(ExecPlan *plan, const TqlExpr *e);
-extern void ExecScanSpans(ExecPlan *plan, Bitmapset *cols, bool with_keys,
+extern void ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 					 const ExecPushdown *push, int npush,
 					 const uint8 *trace_id,
 					 bool (*fn) (void *arg, ExecSource *src, const int64 *start,
 								 int nrows, const int *rows),
 					 void *arg);
-extern Bitmapset *ExecFieldColumns(ExecPlan *plan, Bitmapset *cols);
+extern Bitmapset *ExecFieldColumns(ExecPlan *plan, Bitmapset *cols,
+								   const bool *fieldmask);
+extern const bool *ExecAllKeys(ExecPlan *plan);
+extern void ExecExprFields(ExecPlan *plan, const TqlExpr *e, bool *fieldmask);
+extern bool *ExecFieldKeys(ExecPlan *plan, const bool *fieldmask);
 extern bool ExecTraceIsCandidate(ExecPlan *plan, uint32 atoms);
 extern void ExecSplitConjuncts(TqlExpr *e, TqlExpr ***out, int *n, int *cap);
 
@@ -260,6 +273,7 @@ extern ExecVec *ExecEvalValue(ExecSource *src, const TqlExpr *e, int n,
 							  const int *rows);
 extern void ExecVecGet(const ExecVec *vec, int i, ExecVal *out);
 extern bool ExecValEqual(const ExecVal *a, const ExecVal *b);
+extern uint32 ExecValHash(const ExecVal *v);
 extern bool ExecValNumber(const ExecVal *v, double *d);
 extern bool ExecExprIsTraceLevel(ExecPlan *plan, const TqlExpr *e);
 

@@ -13,15 +13,18 @@
  *	  formula over the atoms (&& and the structural operators need both
  *	  sides, || either, the negated operators only their right side, since
  *	  an empty left side keeps every right span) and only traces that
- *	  satisfy it are candidates.  The pass is skipped when a trace without
+ *	  satisfy it are candidates.  For "{ filters } | count() op N" pass 1
+ *	  counts each trace's matching spans instead, and the count decides.  The pass is skipped when a trace without
  *	  any atom could match (e.g. "{ } | count() > 3"): then every trace is
  *	  a candidate.  With a single atom its conditions are pushed into the
  *	  reader as in span mode.
  *
  *	pass 2 (assembly): the spans of the candidates are read (by trace id,
  *	  one bloom-filtered lookup per trace, when there are at most
- *	  EXEC_POINT_LOOKUPS of them; else in one scan with a hash probe per
- *	  row) and kept as ExecSpans holding only the fields the query reads.
+ *	  EXEC_POINT_LOOKUPS of them, or, when the number of results is
+ *	  limited, for the first batches of them; else in one scan with a
+ *	  hash probe per row) and kept as ExecSpans holding only the fields
+ *	  the query reads.
  *
  * Memory: the bytes held for the spans of pass 2 (records, values,
  * trace headers) are counted and checked after every batch against
@@ -69,14 +72,17 @@
 #include "tempo_ids.h"
 #include "tql_exec_int.h"
 
-/* candidate traces read by single trace id lookups, at most */
-#define EXEC_POINT_LOOKUPS 16
+/* candidate traces read by single trace id lookups, at most, per batch */
+#define EXEC_POINT_LOOKUPS 64
+/* batches of lookups tried before a full scan, when results are limited */
+#define EXEC_LOOKUP_BATCHES 2
 
 typedef struct TraceEntry
 {
 	uint8		id[16];
 	ExecTrace  *trace;
 	uint32		atoms;
+	int64		count;			/* count mode: matching spans */
 } TraceEntry;
 
 static inline uint32
@@ -111,14 +117,48 @@ static bool
 pass1_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *rows)
 {
 	Pass1	   *p = arg;
+	ExecPlan   *plan = p->plan;
 	ColVector  *tid = src->batch->cols[src->attnos[EC_TRACE_ID] - 1];
 	uint8	   *res = palloc(Max(n, 1));
 	int			a,
 				j;
 
-	for (a = 0; a < p->plan->natoms; a++)
+	if (plan->count_mode)
 	{
-		ExecEvalPred(src, p->plan->atoms[a], n, rows, res);
+		const uint8 *last_id = NULL;
+		TraceEntry *last = NULL;
+
+		if (plan->natoms > 0)
+			ExecEvalPred(src, plan->atoms[0], n, rows, res);
+		else
+			memset(res, 1, n);
+		for (j = 0; j < n; j++)
+		{
+			const uint8 *id;
+			bool		found;
+
+			if (res[j] != 1)
+				continue;
+			id = (const uint8 *) DatumGetPointer(tid->values[rows ? rows[j] : j]);
+			if (last_id == NULL || memcmp(id, last_id, 16) != 0)
+			{
+				last = hash_search(p->seen, id, HASH_ENTER, &found);
+				if (!found)
+				{
+					last->trace = NULL;
+					last->atoms = 0;
+					last->count = 0;
+				}
+				last_id = id;
+			}
+			last->count++;
+		}
+		return true;
+	}
+
+	for (a = 0; a < plan->natoms; a++)
+	{
+		ExecEvalPred(src, plan->atoms[a], n, rows, res);
 		for (j = 0; j < n; j++)
 		{
 			TraceEntry *e;
@@ -132,6 +172,7 @@ pass1_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *ro
 			{
 				e->trace = NULL;
 				e->atoms = 0;
+				e->count = 0;
 			}
 			e->atoms |= (uint32) 1 << a;
 		}
@@ -139,10 +180,28 @@ pass1_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *ro
 	return true;
 }
 
+static bool compare_doubles(TqlOp op, double a, double b);
+
+/* Is a trace seen in pass 1 a candidate? */
+static bool
+pass1_candidate(ExecPlan *plan, const TraceEntry *e)
+{
+	if (plan->count_mode)
+		return e->count > 0 && compare_doubles(plan->count_op, (double) e->count,
+											   plan->count_limit);
+	return ExecTraceIsCandidate(plan, e->atoms);
+}
+
 /* ---------------------------------------------------------------------
  * Pass 2: assembly
  * ---------------------------------------------------------------------
  */
+
+typedef struct RoundClass
+{
+	uint32		mod;
+	uint32		res;
+} RoundClass;
 
 typedef struct Assembly
 {
@@ -154,7 +213,6 @@ typedef struct Assembly
 	HTAB	   *traces;
 	MemoryContext store;
 	Size		budget;
-	bool		overflow;
 	int			nfields;
 	bool	   *stored;			/* [nfields] field stored per span */
 	/* bump allocator for spans and their values, in store */
@@ -162,6 +220,11 @@ typedef struct Assembly
 	Size		arena_left;
 	Size		used;			/* bytes held for the round's traces */
 	long		ntraces;
+	const uint8 *only;			/* trace id lookup: rows of this trace only */
+	/* classes of traces left for later rounds */
+	RoundClass *queue;
+	int			nqueue;
+	int			qcap;
 } Assembly;
 
 #define ARENA_BLOCK (64 * 1024)
@@ -217,6 +280,99 @@ store_val(Assembly *as, ExecVal *dst, const ExecVal *src)
 		dst->u.a = store_jsonb(as, src->u.a);
 }
 
+static void
+queue_class(Assembly *as, uint32 mod, uint32 res)
+{
+	if (as->nqueue == as->qcap)
+	{
+		as->qcap *= 2;
+		as->queue = repalloc(as->queue, sizeof(RoundClass) * as->qcap);
+	}
+	as->queue[as->nqueue].mod = mod;
+	as->queue[as->nqueue].res = res;
+	as->nqueue++;
+}
+
+static void
+new_store(Assembly *as, MemoryContext parent)
+{
+	as->store = AllocSetContextCreate(parent, "TraceQL traces",
+									  ALLOCSET_DEFAULT_SIZES);
+	as->traces = trace_table("TraceQL traces", as->store);
+	as->arena = NULL;
+	as->arena_left = 0;
+	as->used = 0;
+	as->ntraces = 0;
+}
+
+/*
+ * The round holds too much: keep only the half of its traces whose hash
+ * has one more bit equal to the round's residue, copied into a fresh
+ * store, and queue the other half for a later round.  The scan goes on.
+ */
+static void
+split_round(Assembly *as)
+{
+	MemoryContext oldstore = as->store;
+	HTAB	   *oldtraces = as->traces;
+	MemoryContext parent = MemoryContextGetParent(oldstore);
+	uint32		newmod;
+	HASH_SEQ_STATUS seq;
+	TraceEntry *e;
+	Size		spansize = MAXALIGN(sizeof(ExecSpan)) +
+		sizeof(ExecVal) * Max(as->nfields, 1);
+
+	if (as->mod >= ((uint32) 1 << 30))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many traces share trace id hash values to fit in work_mem"),
+				 errhint("Increase work_mem or hash_mem_multiplier.")));
+	newmod = as->mod * 2;
+	queue_class(as, newmod, as->res + as->mod);
+	as->mod = newmod;
+	new_store(as, parent);
+
+	hash_seq_init(&seq, oldtraces);
+	while ((e = hash_seq_search(&seq)) != NULL)
+	{
+		ExecTrace  *t = e->trace;
+		ExecTrace  *nt;
+		TraceEntry *ne;
+		bool		found;
+		int			i,
+					f;
+
+		if (trace_hash(e->id) % newmod != as->res)
+			continue;
+		ne = hash_search(as->traces, e->id, HASH_ENTER, &found);
+		nt = MemoryContextAllocZero(as->store, sizeof(ExecTrace));
+		memcpy(nt->trace_id, t->trace_id, 16);
+		nt->maxspans = Max(t->nspans, 8);
+		nt->spans = MemoryContextAllocHuge(as->store, sizeof(ExecSpan *) * nt->maxspans);
+		as->used += sizeof(TraceEntry) + sizeof(ExecTrace) +
+			sizeof(ExecSpan *) * nt->maxspans;
+		as->ntraces++;
+		for (i = 0; i < t->nspans; i++)
+		{
+			ExecSpan   *sp = t->spans[i];
+			ExecSpan   *ns = arena_alloc(as, spansize);
+
+			memcpy(ns, sp, sizeof(ExecSpan));
+			ns->vals = (ExecVal *) ((char *) ns + MAXALIGN(sizeof(ExecSpan)));
+			for (f = 0; f < as->nfields; f++)
+				store_val(as, &ns->vals[f], &sp->vals[f]);
+			if (sp->span_attrs)
+				ns->span_attrs = store_jsonb(as, sp->span_attrs);
+			if (sp->res_attrs)
+				ns->res_attrs = store_jsonb(as, sp->res_attrs);
+			nt->spans[nt->nspans++] = ns;
+		}
+		ne->trace = nt;
+		ne->atoms = 0;
+	}
+	MemoryContextDelete(oldstore);
+}
+
 static bool
 assemble_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *rows)
 {
@@ -263,6 +419,8 @@ assemble_batch(void *arg, ExecSource *src, const int64 *start, int n, const int 
 			TraceEntry *e;
 			bool		found;
 
+			if (as->only != NULL && memcmp(id, as->only, 16) != 0)
+				continue;
 			if (as->mod > 1 && h % as->mod != as->res)
 				continue;
 			if (as->sample < 1.0 && (double) h / 4294967296.0 >= as->sample)
@@ -349,7 +507,7 @@ assemble_batch(void *arg, ExecSource *src, const int64 *start, int n, const int 
 		}
 		t->spans[t->nspans++] = sp;
 	}
-	if (as->used > as->budget)
+	while (as->used > as->budget)
 	{
 		if (as->ntraces <= 1)
 			ereport(ERROR,
@@ -358,8 +516,7 @@ assemble_batch(void *arg, ExecSource *src, const int64 *start, int n, const int 
 					 errdetail("The trace holds %zu bytes; the limit is %zu bytes.",
 							   as->used, as->budget),
 					 errhint("Increase work_mem or hash_mem_multiplier.")));
-		as->overflow = true;
-		return false;
+		split_round(as);
 	}
 	return true;
 }
@@ -500,7 +657,6 @@ ExecTracePrepare(ExecPlan *plan, ExecTrace *t)
 		t->spans[i]->ns_left = ++counter;
 		t->spans[i]->ns_parent = -1;
 		stack[top++] = i;
-		first_child[i] = first_child[i];
 		while (top > 0)
 		{
 			int			cur = stack[top - 1];
@@ -918,12 +1074,10 @@ static void
 eval_scalar_filter(TraceCtx *cx, const TqlNode *node, SetList *in, SetList *out)
 {
 	const TqlNode *agg = node->left;
-	ExecVal		lim;
 	double		limit;
 	int			i,
 				j;
 
-	lim.type = TQL_TYPE_NIL;
 	switch (node->right->expr->value.type)
 	{
 		case TQL_TYPE_FLOAT:
@@ -933,7 +1087,6 @@ eval_scalar_filter(TraceCtx *cx, const TqlNode *node, SetList *in, SetList *out)
 			limit = (double) node->right->expr->value.v.i;
 			break;
 	}
-	(void) lim;
 	for (i = 0; i < in->n; i++)
 	{
 		ExecSpanset *s = &in->sets[i];
@@ -999,29 +1152,45 @@ eval_group(TraceCtx *cx, const TqlNode *node, SetList *in, SetList *out)
 		ExecVec    *vals = ExecEvalValue(&cx->src, node->expr, s->n, s->idx);
 		ExecVal    *keys = palloc(sizeof(ExecVal) * Max(s->n, 1));
 		int		   *grp = palloc(sizeof(int) * Max(s->n, 1));
+		int		   *count;
+		int		   *fill;
 		int			ngroups = 0;
+		int			tsize = 16;
+		int		   *table;
 
+		/* group ids by value: open addressing over value hashes */
+		while (tsize < 2 * s->n)
+			tsize *= 2;
+		table = palloc(sizeof(int) * tsize);
+		memset(table, -1, sizeof(int) * tsize);
 		for (j = 0; j < s->n; j++)
 		{
 			ExecVal		v;
+			uint32		slot;
 
 			ExecVecGet(vals, j, &v);
-			for (g = 0; g < ngroups; g++)
-				if (ExecValEqual(&keys[g], &v))
-					break;
-			if (g == ngroups)
-				keys[ngroups++] = v;
-			grp[j] = g;
+			slot = ExecValHash(&v) & (tsize - 1);
+			while (table[slot] >= 0 && !ExecValEqual(&keys[table[slot]], &v))
+				slot = (slot + 1) & (tsize - 1);
+			if (table[slot] < 0)
+			{
+				keys[ngroups] = v;
+				table[slot] = ngroups++;
+			}
+			grp[j] = table[slot];
 		}
+
+		/* one spanset per group, in order of first appearance */
+		count = palloc0(sizeof(int) * Max(ngroups, 1));
+		for (j = 0; j < s->n; j++)
+			count[grp[j]]++;
+		fill = palloc0(sizeof(int) * Max(ngroups, 1));
 		for (g = 0; g < ngroups; g++)
 		{
 			ExecSpanset r;
 
 			memset(&r, 0, sizeof(r));
-			r.idx = palloc(sizeof(int) * s->n);
-			for (j = 0; j < s->n; j++)
-				if (grp[j] == g)
-					r.idx[r.n++] = s->idx[j];
+			r.idx = palloc(sizeof(int) * count[g]);
 			r.nattrs = s->nattrs + 1;
 			r.attr_names = palloc(sizeof(char *) * r.nattrs);
 			r.attr_vals = palloc(sizeof(ExecVal) * r.nattrs);
@@ -1034,6 +1203,15 @@ eval_group(TraceCtx *cx, const TqlNode *node, SetList *in, SetList *out)
 			r.attr_vals[s->nattrs] = keys[g];
 			setlist_add(out, &r);
 		}
+		/* the new spansets are the last ngroups of out */
+		for (j = 0; j < s->n; j++)
+		{
+			ExecSpanset *r = &out->sets[out->n - ngroups + grp[j]];
+
+			r->idx[fill[grp[j]]++] = s->idx[j];
+		}
+		for (g = 0; g < ngroups; g++)
+			out->sets[out->n - ngroups + g].n = count[g];
 	}
 }
 
@@ -1134,17 +1312,120 @@ ExecTracePipeline(ExecPlan *plan, ExecTrace *trace, ExecSpanset **sets)
  * ---------------------------------------------------------------------
  */
 
-typedef struct RoundClass
+/*
+ * Assemble the traces the Assembly accepts (all candidates, or those of
+ * the trace id list point, looked up one by one) in as many rounds as
+ * memory needs, and run the pipeline over each.  Returns false once the
+ * limit of matched traces is reached.
+ */
+static bool
+run_rounds(Assembly *as, Bitmapset *cols, List *point, ExecTraceSink sink,
+		   void *arg, int64 *nmatched)
 {
-	uint32		mod;
-	uint32		res;
-} RoundClass;
+	ExecPlan   *plan = as->plan;
+	const TqlRunOptions *opts = plan->opts;
+	MemoryContext runcxt = CurrentMemoryContext;
+
+	as->nqueue = 0;
+	queue_class(as, 1, 0);
+	while (as->nqueue > 0)
+	{
+		HASH_SEQ_STATUS seq;
+		TraceEntry *e;
+		bool		stop = false;
+
+		as->mod = as->queue[as->nqueue - 1].mod;
+		as->res = as->queue[as->nqueue - 1].res;
+		as->nqueue--;
+		new_store(as, runcxt);
+		if (point != NIL)
+		{
+			ListCell   *lc;
+
+			/* a lookup's chunk groups hold other traces too: skip them */
+			foreach(lc, point)
+			{
+				as->only = lfirst(lc);
+				ExecScanSpans(plan, cols, ExecAllKeys(plan), NULL, 0, as->only,
+							  assemble_batch, as);
+			}
+			as->only = NULL;
+		}
+		else
+			ExecScanSpans(plan, cols, ExecAllKeys(plan), NULL, 0, NULL,
+						  assemble_batch, as);
+
+		hash_seq_init(&seq, as->traces);
+		while ((e = hash_seq_search(&seq)) != NULL)
+		{
+			ExecSpanset *sets;
+			int			nsets;
+			MemoryContext tcxt;
+			MemoryContext old;
+
+			CHECK_FOR_INTERRUPTS();
+			tcxt = AllocSetContextCreate(runcxt, "TraceQL trace",
+										 ALLOCSET_DEFAULT_SIZES);
+			old = MemoryContextSwitchTo(tcxt);
+			nsets = ExecTracePipeline(plan, e->trace, &sets);
+			if (nsets > 0)
+			{
+				sink(arg, plan, e->trace, nsets, sets);
+				(*nmatched)++;
+			}
+			MemoryContextSwitchTo(old);
+			MemoryContextDelete(tcxt);
+			if (opts->max_traces > 0 && *nmatched >= opts->max_traces)
+			{
+				hash_seq_term(&seq);
+				stop = true;
+				break;
+			}
+		}
+		MemoryContextDelete(as->store);
+		if (stop)
+			return false;
+	}
+	return true;
+}
+
+/* Take up to n candidates out of the set, as a list of trace ids */
+static List *
+take_candidates(HTAB *candset, int n)
+{
+	HASH_SEQ_STATUS seq;
+	TraceEntry *e;
+	List	   *ids = NIL;
+	ListCell   *lc;
+
+	hash_seq_init(&seq, candset);
+	while ((e = hash_seq_search(&seq)) != NULL)
+	{
+		uint8	   *id = palloc(16);
+
+		memcpy(id, e->id, 16);
+		ids = lappend(ids, id);
+		if (list_length(ids) >= n)
+		{
+			hash_seq_term(&seq);
+			break;
+		}
+	}
+	foreach(lc, ids)
+		(void) hash_search(candset, lfirst(lc), HASH_REMOVE, NULL);
+	return ids;
+}
 
 /*
  * ExecRunTraces
  *		Assemble the candidate traces (the ncand trace ids in cand, or those
  *		pass 1 finds, or every trace) and hand every trace whose pipeline
  *		leaves a spanset to sink.
+ *
+ *		Few candidates are looked up by trace id.  With a limit on matched
+ *		traces and many candidates, up to EXEC_LOOKUP_BATCHES batches of
+ *		them are looked up first (a search usually stops there); the rest
+ *		is assembled in full scans.
  */
 void
 ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
@@ -1153,16 +1434,12 @@ ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
 	const TqlRunOptions *opts = plan->opts;
 	MemoryContext runcxt = CurrentMemoryContext;
 	HTAB	   *candset = NULL;
-	List	   *point = NIL;	/* trace ids to look up one by one */
 	Bitmapset  *cols;
-	RoundClass *queue;
-	int			nqueue = 0,
-				qcap = 8;
 	int64		nmatched = 0;
 	Assembly	as;
 	int			i;
 
-	cols = ExecFieldColumns(plan, NULL);
+	cols = ExecFieldColumns(plan, NULL, NULL);
 
 	/* candidates */
 	if (cand != NULL)
@@ -1181,45 +1458,41 @@ ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
 		Bitmapset  *c1 = NULL;
 		HASH_SEQ_STATUS seq;
 		TraceEntry *e;
-		ExecPlan	atomplan = *plan;
+		bool	   *used = palloc0(Max(plan->nfields, 1));
 
+		/* pass 1 reads only what the atoms read */
+		for (i = 0; i < plan->natoms; i++)
+			ExecExprFields(plan, plan->atoms[i], used);
 		p1.plan = plan;
 		p1.seen = trace_table("TraceQL pass 1", runcxt);
-		c1 = bms_add_member(ExecFieldColumns(&atomplan, NULL), EC_TRACE_ID + 1);
-		ExecScanSpans(plan, c1, plan->nkeys > 0, plan->push, plan->npush, NULL,
-				 pass1_batch, &p1);
+		c1 = bms_add_member(ExecFieldColumns(plan, NULL, used), EC_TRACE_ID + 1);
+		ExecScanSpans(plan, c1, ExecFieldKeys(plan, used), plan->push, plan->npush,
+					  NULL, pass1_batch, &p1);
 		candset = trace_table("TraceQL candidates", runcxt);
 		hash_seq_init(&seq, p1.seen);
 		while ((e = hash_seq_search(&seq)) != NULL)
 		{
 			bool		found;
 
-			if (ExecTraceIsCandidate(plan, e->atoms))
-				(void) hash_search(candset, e->id, HASH_ENTER, &found);
+			if (!pass1_candidate(plan, e))
+				continue;
+			(void) hash_search(candset, e->id, HASH_ENTER, &found);
+
+			/*
+			 * In count mode a candidate is sure to match: with a limit,
+			 * that many candidates are enough.
+			 */
+			if (plan->count_mode && opts->max_traces > 0 &&
+				hash_get_num_entries(candset) >= opts->max_traces)
+			{
+				hash_seq_term(&seq);
+				break;
+			}
 		}
 		hash_destroy(p1.seen);
 	}
-	if (candset != NULL)
-	{
-		long		nc = hash_get_num_entries(candset);
-
-		if (nc == 0)
-			return;
-		if (nc <= EXEC_POINT_LOOKUPS)
-		{
-			HASH_SEQ_STATUS seq;
-			TraceEntry *e;
-
-			hash_seq_init(&seq, candset);
-			while ((e = hash_seq_search(&seq)) != NULL)
-			{
-				uint8	   *id = palloc(16);
-
-				memcpy(id, e->id, 16);
-				point = lappend(point, id);
-			}
-		}
-	}
+	if (candset != NULL && hash_get_num_entries(candset) == 0)
+		return;
 
 	/* what pass 2 reads */
 	cols = bms_add_member(cols, EC_TRACE_ID + 1);
@@ -1241,98 +1514,32 @@ ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
 	as.stored = palloc0(sizeof(bool) * Max(plan->nfields, 1));
 	for (i = 0; i < plan->nfields; i++)
 		as.stored[i] = !plan->fields[i].trace_level;
+	as.qcap = 8;
+	as.queue = palloc(sizeof(RoundClass) * as.qcap);
 
-	queue = palloc(sizeof(RoundClass) * qcap);
-	queue[nqueue].mod = 1;
-	queue[nqueue].res = 0;
-	nqueue++;
-
-	while (nqueue > 0)
+	if (candset != NULL)
 	{
-		HASH_SEQ_STATUS seq;
-		TraceEntry *e;
-		bool		stop = false;
+		int			batches = 0;
 
-		as.mod = queue[nqueue - 1].mod;
-		as.res = queue[nqueue - 1].res;
-		nqueue--;
-		as.store = AllocSetContextCreate(runcxt, "TraceQL traces",
-										 ALLOCSET_DEFAULT_SIZES);
-		as.traces = trace_table("TraceQL traces", as.store);
-		as.overflow = false;
-		as.arena = NULL;
-		as.arena_left = 0;
-		as.used = 0;
-		as.ntraces = 0;
-		if (point != NIL)
+		while (hash_get_num_entries(candset) > 0)
 		{
-			ListCell   *lc;
+			List	   *point;
 
-			foreach(lc, point)
-			{
-				ExecScanSpans(plan, cols, plan->nkeys > 0, NULL, 0, lfirst(lc),
-						 assemble_batch, &as);
-				if (as.overflow)
-					break;
-			}
-		}
-		else
-			ExecScanSpans(plan, cols, plan->nkeys > 0, NULL, 0, NULL,
-					 assemble_batch, &as);
-		if (as.overflow)
-		{
-			/* split the class: this half again now, the other later */
-			if (as.mod >= ((uint32) 1 << 30))
-				ereport(ERROR,
-						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						 errmsg("too many traces share trace id hash values to fit in work_mem"),
-						 errhint("Increase work_mem or hash_mem_multiplier.")));
-			MemoryContextDelete(as.store);
-			if (nqueue + 2 > qcap)
-			{
-				qcap *= 2;
-				queue = repalloc(queue, sizeof(RoundClass) * qcap);
-			}
-			queue[nqueue].mod = as.mod * 2;
-			queue[nqueue].res = as.res + as.mod;
-			nqueue++;
-			queue[nqueue].mod = as.mod * 2;
-			queue[nqueue].res = as.res;
-			nqueue++;
-			continue;
-		}
-
-		hash_seq_init(&seq, as.traces);
-		while ((e = hash_seq_search(&seq)) != NULL)
-		{
-			ExecSpanset *sets;
-			int			nsets;
-			MemoryContext tcxt;
-			MemoryContext old;
-
-			CHECK_FOR_INTERRUPTS();
-			tcxt = AllocSetContextCreate(runcxt, "TraceQL trace",
-										 ALLOCSET_DEFAULT_SIZES);
-			old = MemoryContextSwitchTo(tcxt);
-			nsets = ExecTracePipeline(plan, e->trace, &sets);
-			if (nsets > 0)
-			{
-				sink(arg, plan, e->trace, nsets, sets);
-				nmatched++;
-			}
-			MemoryContextSwitchTo(old);
-			MemoryContextDelete(tcxt);
-			if (opts->max_traces > 0 && nmatched >= opts->max_traces)
-			{
-				hash_seq_term(&seq);
-				stop = true;
+			if (hash_get_num_entries(candset) > EXEC_POINT_LOOKUPS &&
+				(opts->max_traces <= 0 || batches >= EXEC_LOOKUP_BATCHES))
 				break;
-			}
+			/* lookups take their traces out of the candidate set */
+			point = take_candidates(candset, EXEC_POINT_LOOKUPS);
+			as.cand = NULL;
+			if (!run_rounds(&as, cols, point, sink, arg, &nmatched))
+				return;
+			as.cand = candset;
+			batches++;
 		}
-		MemoryContextDelete(as.store);
-		if (stop)
-			break;
+		if (hash_get_num_entries(candset) == 0)
+			return;
 	}
+	(void) run_rounds(&as, cols, NIL, sink, arg, &nmatched);
 }
 
 /* ---------------------------------------------------------------------

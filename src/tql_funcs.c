@@ -575,6 +575,7 @@ typedef struct TraceIds
 {
 	HTAB	   *seen;
 	int64		count;
+	int64		keep;			/* most_recent: traces to keep, else 0 */
 } TraceIds;
 
 typedef struct TraceIdEntry
@@ -582,6 +583,44 @@ typedef struct TraceIdEntry
 	uint8		id[16];
 	int64		latest;			/* latest matched span start */
 } TraceIdEntry;
+
+static int
+int64_desc_cmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x < y) - (x > y);
+}
+
+/*
+ * most_recent: forget the traces whose latest matching span is older than
+ * the keep-th newest one (a later span brings a trace back), so memory
+ * stays proportional to max_traces.
+ */
+static void
+prune_trace_ids(TraceIds *ti)
+{
+	int64	   *lat = palloc(sizeof(int64) * ti->count);
+	HASH_SEQ_STATUS seq;
+	TraceIdEntry *e;
+	int64		n = 0;
+	int64		cutoff;
+
+	hash_seq_init(&seq, ti->seen);
+	while ((e = hash_seq_search(&seq)) != NULL)
+		lat[n++] = e->latest;
+	qsort(lat, n, sizeof(int64), int64_desc_cmp);
+	cutoff = lat[ti->keep - 1];
+	pfree(lat);
+	hash_seq_init(&seq, ti->seen);
+	while ((e = hash_seq_search(&seq)) != NULL)
+		if (e->latest < cutoff)
+		{
+			(void) hash_search(ti->seen, e->id, HASH_REMOVE, NULL);
+			ti->count--;
+		}
+}
 
 static void
 trace_ids_sink(void *arg, const TqlSpanBatch *b)
@@ -603,6 +642,8 @@ trace_ids_sink(void *arg, const TqlSpanBatch *b)
 		else if (b->start_ns[i] > e->latest)
 			e->latest = b->start_ns[i];
 	}
+	if (ti->keep > 0 && ti->count > Max(4 * ti->keep, 256))
+		prune_trace_ids(ti);
 }
 
 static int
@@ -689,6 +730,7 @@ tempo_search(PG_FUNCTION_ARGS)
 		ti.seen = hash_create("TraceQL search traces", 256, &ctl,
 							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 		ti.count = 0;
+		ti.keep = newest ? max_traces : 0;
 		o1.skip_duration = true;
 		if (!newest)
 			o1.max_traces = max_traces;
