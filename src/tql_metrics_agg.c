@@ -647,6 +647,7 @@ finish_quantiles(TqlmState *st, int *nout)
 
 		if (slots == NULL)
 			continue;
+		CHECK_FOR_INTERRUPTS();
 		for (j = 0; j < TQLM_HIST_SLOTS; j++)
 		{
 			int			slot = slot_order[j];
@@ -732,6 +733,7 @@ TqlmFinish(TqlmState *st, double scale, int *nseries)
 		bool		any = false;
 		int			k;
 
+		CHECK_FOR_INTERRUPTS();
 		for (k = 0; k < nint; k++)
 		{
 			switch (st->func)

@@ -374,6 +374,7 @@ tempo_metrics_range(PG_FUNCTION_ARGS)
 		TqlmSeries *s = series[i];
 		Datum		values[4];
 
+		CHECK_FOR_INTERRUPTS();
 		/* the labels are the same on every row of a series */
 		values[0] = CStringGetTextDatum(s->text);
 		values[1] = JsonbPGetDatum(s->labels);

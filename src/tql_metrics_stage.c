@@ -46,6 +46,7 @@
 #include <math.h>
 
 #include "common/hashfn.h"
+#include "miscadmin.h"
 #include "nodes/pg_list.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -129,6 +130,7 @@ TqlmSecondStage(TqlmSeries **in, int n, int nint, bool bottom, int64 k,
 	{
 		int			c = 0;
 
+		CHECK_FOR_INTERRUPTS();
 		for (j = 0; j < n; j++)
 			if (!isnan(in[j]->values[i]))
 			{
