@@ -292,6 +292,35 @@ new_group(TqlmState *st, const int32 *vids)
 	return g;
 }
 
+/* One by() item: the group of value id vid, created on first use */
+static int32
+group_for_value(TqlmState *st, int32 vid)
+{
+	int32		g;
+
+	if (unlikely(st->group_of_val_size <= vid))
+	{
+		int			oldsize = st->group_of_val_size;
+		int			size = Max(st->nvals[0], oldsize * 2);
+		int			i;
+
+		if (st->group_of_val == NULL)
+			st->group_of_val = MemoryContextAlloc(st->cxt, sizeof(int32) * size);
+		else
+			st->group_of_val = repalloc_huge(st->group_of_val, sizeof(int32) * size);
+		for (i = oldsize; i < size; i++)
+			st->group_of_val[i] = -1;
+		st->group_of_val_size = size;
+	}
+	g = st->group_of_val[vid];
+	if (unlikely(g < 0))
+	{
+		g = new_group(st, &vid);
+		st->group_of_val[vid] = g;
+	}
+	return g;
+}
+
 /*
  * TqlmMapGroups
  *		group[i] = the by() group of row i, for the rows with keep[i] >= 0;
@@ -321,6 +350,49 @@ TqlmMapGroups(TqlmState *st, const TqlSpanBatch *batch, const int32 *keep,
 				(void) new_group(st, &zero);
 			group[i] = 0;
 		}
+		return;
+	}
+
+	/*
+	 * One by() item in dictionary form, the common case: map each
+	 * dictionary entry to its group the first time a kept row uses it,
+	 * then every row is one array load.
+	 */
+	if (st->nby == 1 && batch->values[st->by_index[0]]->codes != NULL)
+	{
+		const TqlValueVector *v = batch->values[st->by_index[0]];
+		int32	   *gmap = palloc(sizeof(int32) * (v->ndict + 1));
+		int			d;
+
+		for (d = 0; d <= v->ndict; d++)
+			gmap[d] = -1;
+		for (i = 0; i < n; i++)
+		{
+			int			c = v->codes[i] + 1;
+
+			if (keep[i] < 0)
+			{
+				group[i] = -1;
+				continue;
+			}
+			if (unlikely(gmap[c] < 0))
+			{
+				TqlmValue	val;
+				int32		vid;
+
+				if (c == 0)
+				{
+					memset(&val, 0, sizeof(val));
+					val.type = TQL_TYPE_NIL;
+				}
+				else
+					TqlmGetValue(v->dict, c - 1, &val);
+				vid = intern_value(st, 0, &val);
+				gmap[c] = group_for_value(st, vid);
+			}
+			group[i] = gmap[c];
+		}
+		pfree(gmap);
 		return;
 	}
 
@@ -379,36 +451,8 @@ TqlmMapGroups(TqlmState *st, const TqlSpanBatch *batch, const int32 *keep,
 	{
 		int32	   *v0 = vids[0];
 
-		if (st->group_of_val_size < st->nvals[0])
-		{
-			int			oldsize = st->group_of_val_size;
-			int			size = Max(st->nvals[0], oldsize * 2);
-
-			if (st->group_of_val == NULL)
-				st->group_of_val = MemoryContextAlloc(st->cxt, sizeof(int32) * size);
-			else
-				st->group_of_val = repalloc_huge(st->group_of_val, sizeof(int32) * size);
-			for (i = oldsize; i < size; i++)
-				st->group_of_val[i] = -1;
-			st->group_of_val_size = size;
-		}
 		for (i = 0; i < n; i++)
-		{
-			int32		g;
-
-			if (keep[i] < 0)
-			{
-				group[i] = -1;
-				continue;
-			}
-			g = st->group_of_val[v0[i]];
-			if (unlikely(g < 0))
-			{
-				g = new_group(st, &v0[i]);
-				st->group_of_val[v0[i]] = g;
-			}
-			group[i] = g;
-		}
+			group[i] = keep[i] < 0 ? -1 : group_for_value(st, v0[i]);
 		return;
 	}
 
