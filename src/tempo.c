@@ -245,4 +245,5 @@ _PG_init(void)
 	ColCustomScanInit();
 	ColAggScanInit();
 	UsageInit();
+	TqlMetricsInit();
 }
