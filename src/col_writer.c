@@ -315,8 +315,16 @@ ColWriteBufFlush(ColWriteBuf *buf, Relation rel)
 	si.data_length = total + footer.len;
 	si.footer_length = footer.len;
 	si.raw_bytes = buf->bytes;
-	si.start_block = ColWriteStripeData(rel, data, si.data_length);
-	ColInsertStripeRow(ColRelationStorageId(rel), &si);
+	if (buf->dest == COL_DEST_HEAD ||
+		(buf->dest == COL_DEST_AUTO && ColHeadAccepts(rel, buf->nrows)))
+		ColHeadInsert(rel, ColRelationStorageId(rel), &si, data,
+					  buf->created != 0 ? buf->created :
+					  GetCurrentTransactionStartTimestamp());
+	else
+	{
+		si.start_block = ColWriteStripeData(rel, data, si.data_length);
+		ColInsertStripeRow(ColRelationStorageId(rel), &si);
+	}
 
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
@@ -585,6 +593,13 @@ ColWriterInit(void)
 ColWriteState *
 ColBeginWrite(Relation rel)
 {
+	return ColBeginWriteTo(rel, COL_DEST_PAGES);
+}
+
+/* The bulk writer with a choice of destination (the compactor's). */
+ColWriteState *
+ColBeginWriteTo(Relation rel, ColWriteDest dest)
+{
 	ColWriteState *ws = palloc0(sizeof(ColWriteState));
 
 	if (!ColIsColumnar(rel))
@@ -594,7 +609,15 @@ ColBeginWrite(Relation rel)
 						RelationGetRelationName(rel))));
 	ws->rel = rel;
 	ws->buf = ColWriteBufCreate(rel, CurrentMemoryContext);
+	ws->buf->dest = dest;
 	return ws;
+}
+
+/* Creation time recorded for head stripes this writer makes. */
+void
+ColWriteSetCreated(ColWriteState *ws, TimestampTz created)
+{
+	ws->buf->created = created;
 }
 
 void

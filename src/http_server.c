@@ -40,6 +40,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "col_compact.h"
 #include "http_internal.h"
 #include "quality.h"
 #include "tempo.h"
@@ -387,6 +388,7 @@ handleMetrics(struct evhttp_request *req)
 	initStringInfo(&buf);
 	HttpMetricsText(&buf);
 	QualityAppendMetrics(&buf);
+	ColCompactorMetricsText(&buf);
 	sendResponse(req, 200, "text/plain; version=0.0.4; charset=utf-8",
 				 buf.data, buf.len, 0);
 }

@@ -27,6 +27,7 @@
 #include "utils/timestamp.h"
 
 #include "col.h"
+#include "col_compact.h"
 #include "col_customscan.h"
 #include "tempo.h"
 #include "usage.h"
@@ -241,6 +242,7 @@ _PG_init(void)
 	MarkGUCPrefixReserved("tempo");
 
 	ColInit();
+	ColCompactorInit();
 	ColCustomScanInit();
 	ColAggScanInit();
 	UsageInit();
