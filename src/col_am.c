@@ -579,6 +579,9 @@ col_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
 static void
 col_finish_bulk_insert(Relation rel, int options)
 {
+	/* the ingest path writes its rows at commit (ColMergeSubxactWrites) */
+	if (ColMergingSubxactWrites())
+		return;
 	/* end of COPY or of a table rewrite: write what is buffered */
 	ColFlushPending(RelationGetRelid(rel));
 }

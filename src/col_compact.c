@@ -265,11 +265,32 @@ same_value(const CompactRows *cr, int col, int64 a, int64 b)
 	return value_cmp(&cr->types[col], cr->values[col][a], cr->values[col][b]) == 0;
 }
 
+/* qsort_arg comparator of span ids (passed by value or not) */
 static int
-span_id_cmp(const void *a, const void *b)
+span_id_cmp(const void *a, const void *b, void *arg)
 {
-	return memcmp(DatumGetPointer(*(const Datum *) a),
-				  DatumGetPointer(*(const Datum *) b), 8);
+	return value_cmp(arg, *(const Datum *) a, *(const Datum *) b);
+}
+
+static bool
+span_id_member(const ColTypeInfo *ti, const Datum *spans, int n, Datum v)
+{
+	int			lo = 0,
+				hi = n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+		int			c = value_cmp(ti, v, spans[mid]);
+
+		if (c == 0)
+			return true;
+		if (c < 0)
+			hi = mid - 1;
+		else
+			lo = mid + 1;
+	}
+	return false;
 }
 
 static void
@@ -344,14 +365,14 @@ count_trace_warnings(TupleDesc tupdesc, CompactRows *cr)
 		if (cr->isnull[ctenant][first] || cr->isnull[ctrace][first])
 			continue;
 		if (nspans > 1)
-			qsort(spans, nspans, sizeof(Datum), span_id_cmp);
+			qsort_arg(spans, nspans, sizeof(Datum), span_id_cmp, &cr->types[cspan]);
 		for (k = i; k < j && !disconnected; k++)
 		{
 			int64		r = perm[k];
 
 			if (!cr->isnull[cparent][r] &&
-				bsearch(&cr->values[cparent][r], spans, nspans, sizeof(Datum),
-						span_id_cmp) == NULL)
+				!span_id_member(&cr->types[cspan], spans, nspans,
+								cr->values[cparent][r]))
 				disconnected = true;
 		}
 		/* rows are grouped by tenant: count per tenant, report on change */
@@ -368,6 +389,15 @@ count_trace_warnings(TupleDesc tupdesc, CompactRows *cr)
 }
 
 /* ---------------- one unit ---------------- */
+
+static int
+stripe_num_cmp(const void *a, const void *b)
+{
+	uint64		x = ((const ColStripeInfo *) a)->stripe_num;
+	uint64		y = ((const ColStripeInfo *) b)->stripe_num;
+
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
 
 /* Decode the rows of the chosen head stripes into cr. */
 static void
@@ -436,6 +466,7 @@ ColCompactOne(Relation rel, bool force, ColCompactResult *res)
 	ColStripeInfo *all;
 	ColStripeInfo **heads;
 	int			nall,
+				ncap,
 				nheads = 0,
 				nin = 0;
 	int64		total = 0,
@@ -453,12 +484,16 @@ ColCompactOne(Relation rel, bool force, ColCompactResult *res)
 	/* a fresh snapshot: rows compacted by an earlier lock holder are gone */
 	snap = RegisterSnapshot(GetLatestSnapshot());
 	PushActiveSnapshot(snap);
-	all = ColListStripes(ColRelationStorageId(rel), snap, &nall);
+	/* the head stripes only, by stripe number (= age) */
+	nall = 0;
+	ncap = 16;
+	all = palloc(sizeof(ColStripeInfo) * ncap);
+	ColHeadAppendStripes(ColRelationStorageId(rel), snap, &all, &nall, &ncap);
+	if (nall > 1)
+		qsort(all, nall, sizeof(ColStripeInfo), stripe_num_cmp);
 	heads = palloc(sizeof(ColStripeInfo *) * Max(nall, 1));
 	for (i = 0; i < nall; i++)
 	{
-		if (all[i].head == NULL)
-			continue;
 		if (nheads == 0 || ColHeadCreated(&all[i]) < oldest)
 			oldest = ColHeadCreated(&all[i]);
 		heads[nheads++] = &all[i];

@@ -310,6 +310,7 @@ extern void ColReleaseBuffer(ColWriteBuf *buf);
 extern void ColWriterInit(void);
 
 extern ColWriteState *ColBeginWriteTo(Relation rel, ColWriteDest dest);
+extern bool ColMergingSubxactWrites(void);
 extern void ColWriteSetCreated(ColWriteState *ws, TimestampTz created);
 
 /* in col_head.c */

@@ -238,12 +238,12 @@ _PG_init(void)
 							   check_positive_interval, NULL, NULL);
 
 	HttpInit();
-
-	MarkGUCPrefixReserved("tempo");
-
 	ColInit();
 	ColCompactorInit();
 	ColCustomScanInit();
 	ColAggScanInit();
 	UsageInit();
+
+	/* after every tempo.* setting is defined: drops only unknown ones */
+	MarkGUCPrefixReserved("tempo");
 }
