@@ -521,7 +521,9 @@ ColCompactOne(Relation rel, bool force, ColCompactResult *res)
 		bool	   *isnull;
 		TimestampTz created = 0;
 		int64		r;
-		int			a;
+		int			a,
+					k,
+					nout;
 
 		/* the oldest stripes (by stripe number) that fit in one stripe */
 		for (nin = 0; nin < nheads; nin++)
@@ -545,23 +547,35 @@ ColCompactOne(Relation rel, bool force, ColCompactResult *res)
 		if (!merge)
 			count_trace_warnings(RelationGetDescr(rel), &cr);
 
-		ws = ColBeginWriteTo(rel, merge ? COL_DEST_HEAD : COL_DEST_PAGES);
-		if (merge)
-			ColWriteSetCreated(ws, created);
+		/*
+		 * One stripe, or a head stripe when merging; a head stripe larger
+		 * than a stripe (tempo.head_flush_rows above the stripe size) is cut
+		 * into even stripes.
+		 */
+		nout = merge ? 1 : (int) ((cr.nrows + limit - 1) / limit);
 		values = palloc(sizeof(Datum) * Max(cr.natts, 1));
 		isnull = palloc(sizeof(bool) * Max(cr.natts, 1));
-		for (r = 0; r < cr.nrows; r++)
+		r = 0;
+		for (k = 0; k < nout; k++)
 		{
-			if ((r & 4095) == 0)
-				CHECK_FOR_INTERRUPTS();
-			for (a = 0; a < cr.natts; a++)
+			int64		end = cr.nrows * (k + 1) / nout;
+
+			ws = ColBeginWriteTo(rel, merge ? COL_DEST_HEAD : COL_DEST_PAGES);
+			if (merge)
+				ColWriteSetCreated(ws, created);
+			for (; r < end; r++)
 			{
-				values[a] = cr.values[a][perm[r]];
-				isnull[a] = cr.isnull[a][perm[r]];
+				if ((r & 4095) == 0)
+					CHECK_FOR_INTERRUPTS();
+				for (a = 0; a < cr.natts; a++)
+				{
+					values[a] = cr.values[a][perm[r]];
+					isnull[a] = cr.isnull[a][perm[r]];
+				}
+				ColWriteRow(ws, values, isnull);
 			}
-			ColWriteRow(ws, values, isnull);
+			ColEndWrite(ws);
 		}
-		ColEndWrite(ws);
 
 		for (i = 0; i < nin; i++)
 			ColHeadDelete(heads[i]);
@@ -571,7 +585,7 @@ ColCompactOne(Relation rel, bool force, ColCompactResult *res)
 		res->head_rows += taken;
 		if (!merge)
 		{
-			res->stripes_written++;
+			res->stripes_written += nout;
 			res->rows_written += taken;
 		}
 		done = true;
