@@ -167,6 +167,27 @@ ColHeadInsert(Relation rel, uint64 storage_id, const ColStripeInfo *si,
 }
 
 /*
+ * Open tempo.col_head in lockmode and scan the rows of a storage (by the
+ * primary key when it exists); NULL when the catalog does not exist.
+ */
+static SysScanDesc
+head_scan_begin(uint64 storage_id, LOCKMODE lockmode, Snapshot snapshot,
+				Relation *hrel)
+{
+	Oid			hrelid = head_relid(COL_HEAD_TABLE);
+	Oid			idxid;
+	ScanKeyData key;
+
+	if (!OidIsValid(hrelid))
+		return NULL;
+	idxid = head_relid(COL_HEAD_INDEX);
+	*hrel = table_open(hrelid, lockmode);
+	ScanKeyInit(&key, Anum_ch_storage_id, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum((int64) storage_id));
+	return systable_beginscan(*hrel, idxid, OidIsValid(idxid), snapshot, 1, &key);
+}
+
+/*
  * Append the head stripes of a storage visible in snapshot to the array
  * *stripes (n used, cap allocated, in the current memory context).
  */
@@ -174,20 +195,12 @@ void
 ColHeadAppendStripes(uint64 storage_id, Snapshot snapshot,
 					 ColStripeInfo **stripes, int *n, int *cap)
 {
-	Oid			hrelid = head_relid(COL_HEAD_TABLE);
-	Oid			idxid;
-	Relation	hrel;
-	SysScanDesc scan;
-	ScanKeyData key;
+	Relation	hrel = NULL;
+	SysScanDesc scan = head_scan_begin(storage_id, AccessShareLock, snapshot, &hrel);
 	HeapTuple	tup;
 
-	if (!OidIsValid(hrelid))
+	if (scan == NULL)
 		return;
-	idxid = head_relid(COL_HEAD_INDEX);
-	hrel = table_open(hrelid, AccessShareLock);
-	ScanKeyInit(&key, Anum_ch_storage_id, BTEqualStrategyNumber, F_INT8EQ,
-				Int64GetDatum((int64) storage_id));
-	scan = systable_beginscan(hrel, idxid, OidIsValid(idxid), snapshot, 1, &key);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		Datum		values[Natts_col_head];
@@ -231,20 +244,12 @@ ColHeadAppendStripes(uint64 storage_id, Snapshot snapshot,
 void
 ColHeadDeleteStorage(uint64 storage_id)
 {
-	Oid			hrelid = head_relid(COL_HEAD_TABLE);
-	Oid			idxid;
-	Relation	hrel;
-	SysScanDesc scan;
-	ScanKeyData key;
+	Relation	hrel = NULL;
+	SysScanDesc scan = head_scan_begin(storage_id, RowExclusiveLock, SnapshotSelf, &hrel);
 	HeapTuple	tup;
 
-	if (!OidIsValid(hrelid))
+	if (scan == NULL)
 		return;
-	idxid = head_relid(COL_HEAD_INDEX);
-	hrel = table_open(hrelid, RowExclusiveLock);
-	ScanKeyInit(&key, Anum_ch_storage_id, BTEqualStrategyNumber, F_INT8EQ,
-				Int64GetDatum((int64) storage_id));
-	scan = systable_beginscan(hrel, idxid, OidIsValid(idxid), SnapshotSelf, 1, &key);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 		simple_heap_delete(hrel, &tup->t_self);
 	systable_endscan(scan);
