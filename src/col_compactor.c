@@ -18,6 +18,10 @@
  * it calls tempo.drop_old_partitions() (retention, tempo.retention) with
  * a short lock_timeout.
  *
+ * The worker runs at nice 10: on a busy machine the ingest workers'
+ * acknowledgements go first, and the compactor catches up when the load
+ * drops (the head keeps every acknowledged span readable meanwhile).
+ *
  * Lifecycle as worker_spi: SIGHUP reloads the settings, SIGTERM is
  * PostgreSQL's die() so a compaction in progress is cancelled at its next
  * CHECK_FOR_INTERRUPTS() and its transaction rolled back (compaction is
@@ -33,6 +37,8 @@
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include <sys/resource.h>
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
@@ -80,6 +86,8 @@ static bool col_compactor_enabled = true;
 static int	col_compaction_naptime = 1000;	/* ms */
 
 #define RETENTION_INTERVAL_MS	(60 * 1000)
+/* nice(1) value of the worker: compaction yields the CPU to acks */
+#define COMPACTOR_NICE			10
 #define FAILED_BACKOFF_MS		(60 * 1000)
 
 /* Relations whose compaction failed, and when they may be tried again. */
@@ -415,6 +423,9 @@ col_compactor_main(Datum main_arg)
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
+	/* background work: acks (the ingest workers) go first on a busy CPU */
+	if (setpriority(PRIO_PROCESS, 0, COMPACTOR_NICE) != 0)
+		elog(DEBUG1, "could not lower the compactor's priority: %m");
 	BackgroundWorkerInitializeConnection(tempo_database, NULL, 0);
 	pgstat_report_appname("tempo compactor");
 	pass_cxt = AllocSetContextCreate(TopMemoryContext, "tempo compactor pass",
