@@ -236,6 +236,7 @@ _PG_init(void)
 							   PGC_SIGHUP,
 							   0,
 							   check_positive_interval, NULL, NULL);
+	UsageDefineSettingAliases();
 
 	HttpInit();
 	ColInit();

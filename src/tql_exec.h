@@ -28,6 +28,8 @@
  *
  * Memory: everything a batch points to belongs to the executor and is
  * valid only during the sink call; copy what must live longer.  The sink
+ * runs in a short-lived memory context of the executor (reset after the
+ * call): allocate what must survive in a context of your own.  The sink
  * may ereport(); the executor cleans up through memory contexts.  Long
  * runs check for interrupts between chunk groups.
  *
@@ -127,14 +129,27 @@ typedef struct TqlRunOptions
 	double		trace_sample;
 	double	   *kept_fraction_out;
 
-	/* Stop after this many matched traces (0 = no limit); search uses it. */
+	/*
+	 * Stop after this many matched traces (0 = no limit); search uses it.
+	 * The spans delivered then come from at most that many traces (not
+	 * necessarily all of their matched spans).
+	 */
 	int64		max_traces;
+
+	/*
+	 * Leave out what the sink does not read, to save decoding: with
+	 * skip_ids the batches' trace_ids and span_ids are NULL, with
+	 * skip_duration their duration_ns is NULL.
+	 */
+	bool		skip_ids;
+	bool		skip_duration;
 } TqlRunOptions;
 
-/* Defaults: whole range, no extra values, no sampling, no limit. */
+/* Defaults: whole range, no extra values, no sampling, no limit, all fields. */
 extern void TqlRunOptionsInit(TqlRunOptions *opts);
 
 /* in tql_exec.c */
+extern char *ExecExplain(const TqlQuery *query);
 extern void TqlRunSpans(const TqlQuery *query, const TqlRunOptions *opts,
 						TqlSpanSink sink, void *arg);
 
