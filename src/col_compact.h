@@ -55,5 +55,6 @@ extern List *ColHeadRelations(void);
 extern void ColCompactorInit(void);
 extern void ColCompactCountResult(const ColCompactResult *res);
 extern void ColCompactorMetricsText(StringInfo out);
+extern bool ColHeadIsFull(void);
 
 #endif							/* COL_COMPACT_H */

@@ -22,6 +22,11 @@
  * acknowledgements go first, and the compactor catches up when the load
  * drops (the head keeps every acknowledged span readable meanwhile).
  *
+ * With tempo.compactor = off a pass only measures.  While the heads hold
+ * more than tempo.head_max_rows rows the ingest workers answer 503 with
+ * Retry-After (ColHeadIsFull), so a compactor that cannot keep up bounds
+ * the head instead of letting it grow without limit.
+ *
  * Lifecycle as worker_spi: SIGHUP reloads the settings, SIGTERM is
  * PostgreSQL's die() so a compaction in progress is cancelled at its next
  * CHECK_FOR_INTERRUPTS() and its transaction rolled back (compaction is
@@ -83,6 +88,7 @@ static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 static bool col_compactor_enabled = true;
+static int	col_head_max_rows = 10000000;
 static int	col_compaction_naptime = 1000;	/* ms */
 
 #define RETENTION_INTERVAL_MS	(60 * 1000)
@@ -147,6 +153,14 @@ ColCompactorInit(void)
 							 PGC_SIGHUP,
 							 0,
 							 NULL, NULL, NULL);
+	DefineCustomIntVariable("tempo.head_max_rows",
+							"Ingest answers 503 while the heads hold more rows than this (0: no limit).",
+							"Measured by the compactor on each pass.",
+							&col_head_max_rows,
+							10000000, 0, INT_MAX,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
 	DefineCustomIntVariable("tempo.compaction_naptime",
 							"Time between two passes of the compactor.",
 							NULL,
@@ -201,6 +215,17 @@ metric_u64(StringInfo out, const char *name, const char *type, const char *help,
 
 	snprintf(buf, sizeof(buf), UINT64_FORMAT, pg_atomic_read_u64(v));
 	metric(out, name, type, help, buf);
+}
+
+/*
+ * Is the head too large to take more (tempo.head_max_rows, as of the
+ * compactor's last pass)?  Ingest workers answer 503 meanwhile.
+ */
+bool
+ColHeadIsFull(void)
+{
+	return compactor_shared != NULL && col_head_max_rows > 0 &&
+		pg_atomic_read_u64(&compactor_shared->head_rows) > (uint64) col_head_max_rows;
 }
 
 /* Append the head and compaction metrics (Prometheus text) to out. */
@@ -404,6 +429,8 @@ compactor_pass(MemoryContext pass_cxt)
 						oldest == 0 || oldest > now ? 0 : (now - oldest) / 1000);
 	pg_atomic_fetch_add_u64(&compactor_shared->passes, 1);
 
+	if (!col_compactor_enabled)
+		return;					/* measure only */
 	foreach(lc, heads)
 	{
 		ColHeadRelation *hr = lfirst(lc);
@@ -442,8 +469,6 @@ col_compactor_main(Datum main_arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
-		if (!col_compactor_enabled)
-			continue;
 		compactor_pass(pass_cxt);
 		if (TimestampDifferenceExceeds(last_retention, GetCurrentTimestamp(),
 									   RETENTION_INTERVAL_MS))

@@ -356,6 +356,7 @@ handleTraces(struct evhttp_request *req)
 	{
 		HttpItemFree(item);
 		sendStatus(req, format, HTTP_STATUS_UNAVAILABLE,
+				   ColHeadIsFull() ? "the head is full (compaction lags); retry later" :
 				   "the ingest queue is full; retry later", HTTP_RETRY_AFTER_UNAVAILABLE);
 		return;
 	}

@@ -56,6 +56,15 @@ is(trace_spans('dead'), 0, 'an unknown trace has no spans');
 cmp_ok(sql('SELECT count(*) FROM tempo.col_head'), '>=', 1, 'the spans are in the head');
 is(sql('SELECT count(*) FROM tempo.col_stripe'), '0', 'no stripe written yet');
 is(sql('SELECT sum(head_rows) FROM tempo.storage'), '200', 'tempo.storage shows the head rows');
+# a head over tempo.head_max_rows pushes back with 503 (the compactor,
+# even when off, measures the head on each pass)
+set_conf('tempo.head_max_rows', '100');
+my $full;
+ok(wait_until(sub {
+	$full = post_spans({ kind => 'proto', n => 3, seed => 'b0002' });
+	$full->{status} == 503 }, 30), 'a full head answers 503');
+is($full->{headers}{'retry-after'}, '1', 'with Retry-After');
+set_conf('tempo.head_max_rows', '0');
 # a trace without a root and with a dangling parent, for the warnings
 my $r = post_spans({ kind => 'proto', n => 3, seed => 'b0001',
 	overrides => [ { index => 0, set => { parentSpanId => 'ffffffffffffff01' } } ] });
