@@ -2,6 +2,8 @@
 -- Read through the access method's own scan (the custom nodes share its reader).
 SET tempo.enable_custom_scan = off;
 SET tempo.enable_vectorized_agg = off;
+-- every write as a stripe in the pages (not the head), to corrupt pages
+SET tempo.head_flush_rows = 0;
 CREATE TABLE cc (a int, b text) USING tempo_columnar;
 INSERT INTO cc SELECT i, md5(i::text) FROM generate_series(1, 20000) i;
 SELECT count(*) FROM cc;

@@ -12,7 +12,9 @@ SELECT c.oid::regclass::text AS partition,
        s.raw_bytes,
        s.stored_bytes,
        CASE WHEN s.row_count > 0
-            THEN round(s.raw_bytes::numeric / nullif(s.stored_bytes, 0), 2) END AS compression_ratio
+            THEN round(s.raw_bytes::numeric / nullif(s.stored_bytes, 0), 2) END AS compression_ratio,
+       h.head_stripes,
+       h.head_rows
   FROM pg_catalog.pg_inherits i
   JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
   JOIN pg_catalog.pg_am am ON am.oid = c.relam
@@ -26,6 +28,11 @@ SELECT c.oid::regclass::text AS partition,
                pg_catalog.pg_total_relation_size(c.oid)
          WHERE am.amname <> 'tempo_columnar'
   ) s
+  LEFT JOIN LATERAL (
+        SELECT hs.head_stripes, hs.head_rows
+          FROM @extschema@.col_head_stats(c.oid::regclass) hs
+         WHERE am.amname = 'tempo_columnar'
+  ) h ON true
  WHERE i.inhparent = '@extschema@.spans'::regclass
  ORDER BY p.range_start NULLS LAST, 1;
-COMMENT ON VIEW @extschema@.storage IS 'rows, stripes, raw and stored bytes and compression ratio of each tempo.spans partition';
+COMMENT ON VIEW @extschema@.storage IS 'rows, stripes, raw and stored bytes and compression ratio of each tempo.spans partition; head_stripes and head_rows: the part of them not yet compacted';

@@ -175,6 +175,14 @@ extern ColWriteState *ColBeginWrite(Relation rel);
 extern void ColWriteRow(ColWriteState *ws, Datum *values, bool *isnull);
 extern void ColEndWrite(ColWriteState *ws);
 
+/*
+ * For the rest of the current transaction, the rows of committed
+ * subtransactions join their parent's write buffer instead of being
+ * written at the end of each statement or subtransaction (the ingest
+ * path: one head stripe per group commit, not per request).
+ */
+extern void ColMergeSubxactWrites(void);
+
 /* Row numbers <-> TIDs (row numbers start at 1; TIDs never use offset 0). */
 extern void ColRownumToTid(uint64 rownum, ItemPointer tid);
 extern uint64 ColTidToRownum(ItemPointer tid);

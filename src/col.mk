@@ -11,3 +11,8 @@ OBJS += \
 	src/col_sql.o \
 	src/col_storage.o \
 	src/col_writer.o
+# The head of tempo_columnar tables and its compactor (worker, metrics).
+OBJS += \
+	src/col_compact.o \
+	src/col_compactor.o \
+	src/col_head.o

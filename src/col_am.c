@@ -579,6 +579,9 @@ col_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
 static void
 col_finish_bulk_insert(Relation rel, int options)
 {
+	/* the ingest path writes its rows at commit (ColMergeSubxactWrites) */
+	if (ColMergingSubxactWrites())
+		return;
 	/* end of COPY or of a table rewrite: write what is buffered */
 	ColFlushPending(RelationGetRelid(rel));
 }
@@ -768,7 +771,8 @@ analyze_setup(ColScanDesc scan)
 {
 	Relation	rel = scan->base.rs_rd;
 	MemoryContext old;
-	int			a;
+	int			a,
+				i;
 
 	scan->acxt = AllocSetContextCreate(CurrentMemoryContext, "tempo columnar analyze",
 									   ALLOCSET_DEFAULT_SIZES);
@@ -778,6 +782,11 @@ analyze_setup(ColScanDesc scan)
 	scan->asnap = RegisterSnapshot(GetTransactionSnapshot());
 	scan->astripes = ColListStripes(ColRelationStorageId(rel), scan->asnap,
 									&scan->nastripes);
+	/* head stripes have no blocks to sample (see col_head.c) */
+	for (a = 0, i = 0; i < scan->nastripes; i++)
+		if (scan->astripes[i].head == NULL)
+			scan->astripes[a++] = scan->astripes[i];
+	scan->nastripes = a;
 	if (scan->nastripes > 1)
 		qsort(scan->astripes, scan->nastripes, sizeof(ColStripeInfo), stripe_block_cmp);
 	scan->tupdesc = RelationGetDescr(rel);
@@ -1062,6 +1071,7 @@ ColInit(void)
 {
 	ColWriterInit();
 	ColProjectInit();
+	ColHeadInit();
 	prev_object_access_hook = object_access_hook;
 	object_access_hook = col_object_access;
 	prev_get_relation_info_hook = get_relation_info_hook;

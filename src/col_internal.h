@@ -36,6 +36,7 @@
 #include "storage/bufpage.h"
 #include "utils/relcache.h"
 #include "utils/snapshot.h"
+#include "utils/timestamp.h"
 
 #include "col.h"
 
@@ -147,6 +148,8 @@ typedef struct ColStripeInfo
 	uint64		data_length;	/* bytes including the footer */
 	uint64		footer_length;
 	uint64		raw_bytes;
+	struct ColHeadRef *head;	/* head stripe: bytes in tempo.col_head
+								 * (col_head.c), start_block 0; else NULL */
 } ColStripeInfo;
 
 /*
@@ -182,7 +185,17 @@ typedef struct ColWriteBuf
 	int			refcount;
 	bool		detached;		/* flushed or discarded */
 	bool		aborted;		/* rows vanished with their subtransaction */
+	uint8		dest;			/* ColWriteDest */
+	TimestampTz created;		/* head stripe's creation time, 0 = now */
 } ColWriteBuf;
+
+/* Where a flushed buffer goes (see col_head.c). */
+typedef enum ColWriteDest
+{
+	COL_DEST_AUTO = 0,			/* head when small (tempo.head_flush_rows) */
+	COL_DEST_PAGES,				/* always a stripe in the relation's pages */
+	COL_DEST_HEAD				/* always a head stripe */
+} ColWriteDest;
 
 /* Output of encoding one chunk. */
 typedef struct ColEncodedChunk
@@ -295,6 +308,24 @@ extern bool ColHasPending(Oid relid);
 extern List *ColPendingBuffers(Relation rel);
 extern void ColReleaseBuffer(ColWriteBuf *buf);
 extern void ColWriterInit(void);
+
+extern ColWriteState *ColBeginWriteTo(Relation rel, ColWriteDest dest);
+extern bool ColMergingSubxactWrites(void);
+extern void ColWriteSetCreated(ColWriteState *ws, TimestampTz created);
+
+/* in col_head.c */
+extern int	col_head_flush_rows;
+extern void ColHeadInit(void);
+extern bool ColHeadAccepts(Relation rel, int nrows);
+extern void ColHeadInsert(Relation rel, uint64 storage_id, const ColStripeInfo *si,
+						  const char *data, TimestampTz created);
+extern void ColHeadAppendStripes(uint64 storage_id, Snapshot snapshot,
+								 ColStripeInfo **stripes, int *n, int *cap);
+extern void ColHeadDeleteStorage(uint64 storage_id);
+extern void ColHeadDelete(const ColStripeInfo *si);
+extern TimestampTz ColHeadCreated(const ColStripeInfo *si);
+extern void ColStripeBytes(Relation rel, const ColStripeInfo *si, uint64 offset,
+						   char *dst, uint64 len, BlockNumber nblocks);
 
 /* in col_project.c */
 extern bool ColSlotScanHint(TupleTableSlot *slot, Bitmapset **attrs,

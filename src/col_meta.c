@@ -170,12 +170,15 @@ ColListStripes(uint64 storage_id, Snapshot snapshot, int *nstripes)
 		si->data_length = DatumGetInt64(values[Anum_cs_data_length - 1]);
 		si->footer_length = DatumGetInt64(values[Anum_cs_footer_length - 1]);
 		si->raw_bytes = DatumGetInt64(values[Anum_cs_raw_bytes - 1]);
+		si->head = NULL;
 		if (si->footer_length > si->data_length || si->start_block == 0 ||
 			si->row_count == 0)
 			ColCorrupt("stripe catalog row is inconsistent");
 	}
 	systable_endscan(scan);
 	table_close(crel, AccessShareLock);
+	/* the head's small stripes (col_head.c) read like the others */
+	ColHeadAppendStripes(storage_id, snapshot, &res, &n, &cap);
 	if (n > 1)
 		qsort(res, n, sizeof(ColStripeInfo), stripe_cmp);
 	*nstripes = n;
@@ -204,6 +207,7 @@ ColDeleteStorageRows(uint64 storage_id)
 		simple_heap_delete(crel, &tup->t_self);
 	systable_endscan(scan);
 	table_close(crel, RowExclusiveLock);
+	ColHeadDeleteStorage(storage_id);
 	CommandCounterIncrement();
 }
 

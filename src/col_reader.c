@@ -99,11 +99,12 @@ ColReadFooter(Relation rel, const ColStripeInfo *si, TupleDesc tupdesc,
 
 	if (si->footer_length > si->data_length || si->footer_length > MaxAllocSize)
 		ColCorrupt("stripe footer length is impossible");
-	if ((uint64) si->start_block + ColStripeBlocks(si->data_length) > nblocks)
+	if (si->head == NULL &&
+		(uint64) si->start_block + ColStripeBlocks(si->data_length) > nblocks)
 		ColCorrupt("stripe extends past the end of the relation");
 	buf = palloc(si->footer_length);
-	ColReadBytes(rel, si->start_block, si->data_length - si->footer_length,
-				 buf, si->footer_length, nblocks);
+	ColStripeBytes(rel, si, si->data_length - si->footer_length,
+				   buf, si->footer_length, nblocks);
 	f = ColFooterParse(buf, si->footer_length, tupdesc, types);
 	datalen = si->data_length - si->footer_length;
 	for (i = 0; i < f->natts * f->ngroups; i++)
@@ -160,7 +161,7 @@ read_chunk(Relation rel, const ColStripeInfo *si, ColFooter *footer,
 	if (cd->stored_len > MaxAllocHugeSize)
 		ColCorrupt("chunk length is impossible");
 	stored = MemoryContextAllocHuge(CurrentMemoryContext, Max(cd->stored_len, 8));
-	ColReadBytes(rel, si->start_block, cd->offset, stored, cd->stored_len, nblocks);
+	ColStripeBytes(rel, si, cd->offset, stored, cd->stored_len, nblocks);
 	if (stats)
 		stats->bytes_read += cd->stored_len;
 	ColDecodeChunk(ti, cd, stored, footer->group_rows[group], sel, vec,
@@ -662,8 +663,8 @@ decode_group(ColReadState *rs, int g)
 			char	   *stored = MemoryContextAllocHuge(CurrentMemoryContext,
 														Max(cd->stored_len, 8));
 
-			ColReadBytes(rs->rel, si->start_block, cd->offset, stored,
-						 cd->stored_len, rs->nblocks);
+			ColStripeBytes(rs->rel, si, cd->offset, stored,
+						   cd->stored_len, rs->nblocks);
 			rs->stats.bytes_read += cd->stored_len;
 			if (ColCrc(stored, cd->stored_len) != cd->crc)
 				ColCorrupt("chunk checksum mismatch");

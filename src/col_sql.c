@@ -53,7 +53,8 @@ col_relation_stats(PG_FUNCTION_ARGS)
 	int			nstripes;
 	ColStripeInfo *stripes;
 	int64		rows = 0,
-				raw = 0;
+				raw = 0,
+				head_bytes = 0;
 	int			s;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
@@ -63,11 +64,13 @@ col_relation_stats(PG_FUNCTION_ARGS)
 	{
 		rows += stripes[s].row_count;
 		raw += stripes[s].raw_bytes;
+		if (stripes[s].head != NULL)
+			head_bytes += stripes[s].data_length;	/* in tempo.col_head */
 	}
 	values[0] = Int64GetDatum(nstripes);
 	values[1] = Int64GetDatum(rows);
 	values[2] = Int64GetDatum(raw);
-	values[3] = Int64GetDatum((int64) ColRelationBlocks(rel) * BLCKSZ);
+	values[3] = Int64GetDatum((int64) ColRelationBlocks(rel) * BLCKSZ + head_bytes);
 	relation_close(rel, AccessShareLock);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

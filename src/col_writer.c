@@ -59,6 +59,73 @@ struct ColWriteState
 static List *pending = NIL;
 static ColWriteBuf *last_buf = NULL;
 
+/*
+ * Set for the rest of the transaction by ColMergeSubxactWrites(): the
+ * ingest path's many small subtransactions (one per request of a group
+ * commit) hand their rows to the parent's buffer instead of each writing
+ * its own (head) stripe.  The rows get new row numbers (TIDs) in the
+ * parent's range; the ingest path keeps no TIDs, which is why this is not
+ * the default.
+ */
+static bool merge_subxact_writes = false;
+
+void
+ColMergeSubxactWrites(void)
+{
+	merge_subxact_writes = true;
+}
+
+bool
+ColMergingSubxactWrites(void)
+{
+	return merge_subxact_writes;
+}
+
+/*
+ * Move the rows of a committing subtransaction's buffer into its parent's
+ * buffer of the same relation, when they fit in one stripe.  False when
+ * they do not (the caller flushes the child instead).
+ */
+static bool
+merge_into_parent(ColWriteBuf *child, ColWriteBuf *parent)
+{
+	Relation	rel;
+	Datum	   *values;
+	bool	   *isnull;
+	int			i,
+				a;
+
+	if (child->refcount > 0 || child->natts != parent->natts ||
+		child->relfilenode != parent->relfilenode ||
+		parent->nrows + child->nrows >= COL_STRIPE_ROWS ||
+		parent->bytes + child->bytes >= COL_STRIPE_MAX_BYTES)
+		return false;
+	rel = try_relation_open(child->relid, NoLock);
+	if (rel == NULL)
+		return false;
+	if (rel->rd_node.relNode != child->relfilenode ||
+		RelationGetDescr(rel)->natts != child->natts)
+	{
+		relation_close(rel, NoLock);
+		return false;
+	}
+	values = palloc(sizeof(Datum) * Max(child->natts, 1));
+	isnull = palloc(sizeof(bool) * Max(child->natts, 1));
+	for (i = 0; i < child->nrows; i++)
+	{
+		for (a = 0; a < child->natts; a++)
+		{
+			values[a] = child->values[a][i];
+			isnull[a] = child->isnull[a][i];
+		}
+		ColWriteBufAdd(parent, rel, values, isnull, child->cids[i]);
+	}
+	pfree(values);
+	pfree(isnull);
+	relation_close(rel, NoLock);
+	return true;
+}
+
 ColWriteBuf *
 ColWriteBufCreate(Relation rel, MemoryContext parent)
 {
@@ -315,8 +382,16 @@ ColWriteBufFlush(ColWriteBuf *buf, Relation rel)
 	si.data_length = total + footer.len;
 	si.footer_length = footer.len;
 	si.raw_bytes = buf->bytes;
-	si.start_block = ColWriteStripeData(rel, data, si.data_length);
-	ColInsertStripeRow(ColRelationStorageId(rel), &si);
+	if (buf->dest == COL_DEST_HEAD ||
+		(buf->dest == COL_DEST_AUTO && ColHeadAccepts(rel, buf->nrows)))
+		ColHeadInsert(rel, ColRelationStorageId(rel), &si, data,
+					  buf->created != 0 ? buf->created :
+					  GetCurrentTransactionStartTimestamp());
+	else
+	{
+		si.start_block = ColWriteStripeData(rel, data, si.data_length);
+		ColInsertStripeRow(ColRelationStorageId(rel), &si);
+	}
 
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
@@ -514,6 +589,7 @@ col_xact_callback(XactEvent event, void *arg)
 			/* memory goes away with TopTransactionContext */
 			pending = NIL;
 			last_buf = NULL;
+			merge_subxact_writes = false;
 			break;
 		default:
 			break;
@@ -534,7 +610,7 @@ col_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 			{
 				ColWriteBuf *b = lfirst(lc);
 				ListCell   *lc2;
-				bool		parent_has = false;
+				ColWriteBuf *parent = NULL;
 
 				if (b->subxid != mySubid)
 					continue;
@@ -543,11 +619,14 @@ col_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 					ColWriteBuf *p = lfirst(lc2);
 
 					if (p->relid == b->relid && p->subxid == parentSubid)
-						parent_has = true;
+						parent = p;
 				}
-				if (parent_has)
+				if (parent != NULL)
 				{
-					flush_buf(b);
+					if (merge_subxact_writes && merge_into_parent(b, parent))
+						buf_detach(b, false);
+					else
+						flush_buf(b);
 					goto restart_commit;
 				}
 				b->subxid = parentSubid;
@@ -585,6 +664,13 @@ ColWriterInit(void)
 ColWriteState *
 ColBeginWrite(Relation rel)
 {
+	return ColBeginWriteTo(rel, COL_DEST_PAGES);
+}
+
+/* The bulk writer with a choice of destination (the compactor's). */
+ColWriteState *
+ColBeginWriteTo(Relation rel, ColWriteDest dest)
+{
 	ColWriteState *ws = palloc0(sizeof(ColWriteState));
 
 	if (!ColIsColumnar(rel))
@@ -594,7 +680,15 @@ ColBeginWrite(Relation rel)
 						RelationGetRelationName(rel))));
 	ws->rel = rel;
 	ws->buf = ColWriteBufCreate(rel, CurrentMemoryContext);
+	ws->buf->dest = dest;
 	return ws;
+}
+
+/* Creation time recorded for head stripes this writer makes. */
+void
+ColWriteSetCreated(ColWriteState *ws, TimestampTz created)
+{
+	ws->buf->created = created;
 }
 
 void

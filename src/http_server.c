@@ -40,6 +40,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "col_compact.h"
 #include "http_internal.h"
 #include "quality.h"
 #include "tempo.h"
@@ -355,6 +356,7 @@ handleTraces(struct evhttp_request *req)
 	{
 		HttpItemFree(item);
 		sendStatus(req, format, HTTP_STATUS_UNAVAILABLE,
+				   ColHeadIsFull() ? "the head is full (compaction lags); retry later" :
 				   "the ingest queue is full; retry later", HTTP_RETRY_AFTER_UNAVAILABLE);
 		return;
 	}
@@ -387,6 +389,7 @@ handleMetrics(struct evhttp_request *req)
 	initStringInfo(&buf);
 	HttpMetricsText(&buf);
 	QualityAppendMetrics(&buf);
+	ColCompactorMetricsText(&buf);
 	sendResponse(req, 200, "text/plain; version=0.0.4; charset=utf-8",
 				 buf.data, buf.len, 0);
 }

@@ -65,6 +65,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "col_compact.h"
 #include "http.h"
 #include "http_internal.h"
 #include "quality.h"
@@ -244,7 +245,8 @@ HttpItemFree(HttpIngestItem *item)
 
 /*
  * Queue an item for the next batch.  Returns false (the caller answers
- * 503) when the queue is full.
+ * 503) when the queue is full or the head of tempo_columnar tables holds
+ * more than tempo.head_max_rows rows (col_compactor.c).
  */
 bool
 HttpItemEnqueue(HttpIngestItem *item)
@@ -254,6 +256,9 @@ HttpItemEnqueue(HttpIngestItem *item)
 
 	if (queueCount >= HTTP_QUEUE_MAX_REQUESTS ||
 		(queueCount > 0 && queueBytes + item->len > maxbytes))
+		return false;
+	/* the compactor is behind by tempo.head_max_rows: push back */
+	if (ColHeadIsFull())
 		return false;
 	dlist_push_tail(&queue, &item->node);
 	queueCount++;

@@ -18,7 +18,10 @@
  * table access method (heap or tempo_columnar) does the writing.  Index
  * entries and NOT NULL / CHECK constraints are maintained; row triggers
  * on the partitions are not fired.  Row-level security on tempo.spans is
- * not supported here yet (an error, as for COPY FROM).
+ * not supported here yet (an error, as for COPY FROM).  tempo_columnar
+ * partitions keep the rows of every request of the transaction (the
+ * workers' group commit) in one buffer per partition, written at commit
+ * as one head stripe (ColMergeSubxactWrites, col_head.c).
  *
  * Columns of tempo.spans are matched by name, so the table may gain more
  * columns (they are stored as NULL).
@@ -54,6 +57,7 @@
 #include "utils/rel.h"
 #include "utils/rls.h"
 
+#include "col.h"
 #include "otlp.h"
 #include "tempo_ids.h"
 
@@ -377,6 +381,8 @@ OtlpStoreRequest(const OtlpRequest *req, const char *tenant,
 
 	if (!OidIsValid(relid))
 		elog(ERROR, "relation tempo.spans does not exist");
+	/* one head stripe per partition per transaction, not per request */
+	ColMergeSubxactWrites();
 
 	memset(&ss, 0, sizeof(ss));
 	ss.rel = table_open(relid, RowExclusiveLock);

@@ -27,6 +27,7 @@
 #include "utils/timestamp.h"
 
 #include "col.h"
+#include "col_compact.h"
 #include "col_customscan.h"
 #include "tempo.h"
 #include "usage.h"
@@ -238,12 +239,13 @@ _PG_init(void)
 	UsageDefineSettingAliases();
 
 	HttpInit();
-
-	MarkGUCPrefixReserved("tempo");
-
 	ColInit();
+	ColCompactorInit();
 	ColCustomScanInit();
 	ColAggScanInit();
 	UsageInit();
 	TqlMetricsInit();
+
+	/* after every tempo.* setting is defined: drops only unknown ones */
+	MarkGUCPrefixReserved("tempo");
 }
