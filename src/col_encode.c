@@ -15,7 +15,9 @@
  *	  time-like data; subtracting the minimum makes zigzag coding of
  *	  negative deltas unnecessary) and raw fixed width;
  *	- other fixed-length types (tempo.trace_id, uuid, interval...): raw,
- *	  one aligned slot per value;
+ *	  one aligned slot per value, or runs (bit-packed run lengths, then one
+ *	  slot per run) when values repeat in runs, as the trace ids of the
+ *	  spans of one trace do;
  *	- varlena types: a chunk dictionary with bit-packed codes when the
  *	  values repeat enough to make it smaller, else plain values; values
  *	  are stored as aligned 4-byte-header varlenas so that decoding hands
@@ -312,6 +314,42 @@ bloom_add(uint8 *bloom, uint32 nbytes, uint64 h)
 	}
 }
 
+static int
+uint64_cmp(const void *a, const void *b)
+{
+	uint64		x = *(const uint64 *) a;
+	uint64		y = *(const uint64 *) b;
+
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/*
+ * Build the bloom filter of a chunk from its values' hashes (sorted in
+ * place).  The filter is sized for the distinct values, not the rows: the
+ * spans of one trace sit together, so a chunk holds about one trace id per
+ * dozen rows, and a filter sized per row would be most of the footer that
+ * every point lookup reads.
+ */
+static void
+bloom_build(uint64 *hashes, int n, ColEncodedChunk *out)
+{
+	uint64		ndistinct = 0;
+	uint32		nbytes;
+	int			i;
+
+	qsort(hashes, n, sizeof(uint64), uint64_cmp);
+	for (i = 0; i < n; i++)
+		if (i == 0 || hashes[i] != hashes[i - 1])
+			ndistinct++;
+	nbytes = TYPEALIGN(8, (ndistinct * COL_BLOOM_BITS_PER_VALUE + 7) / 8);
+	nbytes = Max(nbytes, 8);
+	out->bloom = palloc0(nbytes);
+	out->bloom_bytes = nbytes;
+	for (i = 0; i < n; i++)
+		if (i == 0 || hashes[i] != hashes[i - 1])
+			bloom_add(out->bloom, nbytes, hashes[i]);
+}
+
 bool
 ColBloomMayContain(const uint8 *bloom, uint32 nbytes, uint64 h)
 {
@@ -585,11 +623,51 @@ encode_fixed(ColTypeInfo *ti, Datum *dense, int nn, ColBuf *b, ColEncodedChunk *
 	Size		stride = att_align_nominal(ti->typlen, ti->typalign);
 	int			i;
 
-	out->encoding = COL_ENC_FIXED_RAW;
+	int			nruns = 1;
+
+	for (i = 1; i < nn; i++)
+		if (memcmp(DatumGetPointer(dense[i]), DatumGetPointer(dense[i - 1]),
+				   ti->typlen) != 0)
+			nruns++;
 	colbuf_pad(b, 8);
+	if (nruns <= nn / 2)
+	{
+		/* runs: the spans of a trace share its id */
+		uint32		hdr[4];
+		uint64	   *lens = palloc(sizeof(uint64) * nruns);
+		uint64		maxlen = 0;
+		int			r = 0;
+		int			start = 0;
+
+		for (i = 1; i <= nn; i++)
+			if (i == nn || memcmp(DatumGetPointer(dense[i]),
+								  DatumGetPointer(dense[i - 1]), ti->typlen) != 0)
+			{
+				lens[r] = (uint64) (i - start - 1);
+				maxlen = Max(maxlen, lens[r]);
+				r++;
+				start = i;
+			}
+		out->encoding = COL_ENC_FIXED_RUNS;
+		hdr[0] = nruns;
+		hdr[1] = ColBitWidth(maxlen);
+		hdr[2] = hdr[3] = 0;
+		colbuf_append(b, hdr, sizeof(hdr));
+		colbuf_reserve(b, ColPackedBytes(nruns, hdr[1]));
+		ColPackBits(lens, nruns, hdr[1], b->data + b->len);
+		b->len += ColPackedBytes(nruns, hdr[1]);
+		colbuf_pad(b, 8);
+		pfree(lens);
+	}
+	else
+		out->encoding = COL_ENC_FIXED_RAW;
 	colbuf_reserve(b, stride * nn);
 	for (i = 0; i < nn; i++)
 	{
+		if (out->encoding == COL_ENC_FIXED_RUNS && i > 0 &&
+			memcmp(DatumGetPointer(dense[i]), DatumGetPointer(dense[i - 1]),
+				   ti->typlen) == 0)
+			continue;
 		memcpy(b->data + b->len, DatumGetPointer(dense[i]), ti->typlen);
 		if (stride > (Size) ti->typlen)
 			memset(b->data + b->len + ti->typlen, 0, stride - ti->typlen);
@@ -597,13 +675,12 @@ encode_fixed(ColTypeInfo *ti, Datum *dense, int nn, ColBuf *b, ColEncodedChunk *
 	}
 	if (ti->is_trace_id)
 	{
-		uint32		nbytes = TYPEALIGN(8, ((uint64) nn * COL_BLOOM_BITS_PER_VALUE + 7) / 8);
+		uint64	   *h = palloc(sizeof(uint64) * nn);
 
-		nbytes = Max(nbytes, 8);
-		out->bloom = palloc0(nbytes);
-		out->bloom_bytes = nbytes;
 		for (i = 0; i < nn; i++)
-			bloom_add(out->bloom, nbytes, ColHashTraceId(DatumGetPointer(dense[i])));
+			h[i] = ColHashTraceId(DatumGetPointer(dense[i]));
+		bloom_build(h, nn, out);
+		pfree(h);
 	}
 	else if (ti->has_cmp)
 	{
@@ -815,13 +892,12 @@ encode_varlena(ColTypeInfo *ti, Datum *dense, int nn, ColBuf *b, ColEncodedChunk
 	/* many distinct strings: a bloom filter serves equality lookups */
 	if (ti->text_like)
 	{
-		uint32		nbytes = TYPEALIGN(8, ((uint64) nn * COL_BLOOM_BITS_PER_VALUE + 7) / 8);
+		uint64	   *h = palloc(sizeof(uint64) * nn);
 
-		nbytes = Max(nbytes, 8);
-		out->bloom = palloc0(nbytes);
-		out->bloom_bytes = nbytes;
 		for (i = 0; i < nn; i++)
-			bloom_add(out->bloom, nbytes, ColHashText64(dense[i]));
+			h[i] = ColHashText64(dense[i]);
+		bloom_build(h, nn, out);
+		pfree(h);
 	}
 }
 
@@ -1147,6 +1223,39 @@ ColDecodeChunk(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
 		NEED(off, stride * nn, end);
 		for (i = 0; i < nn; i++)
 			dense[i] = PointerGetDatum(raw + off + stride * i);
+	}
+	else if (ti->typlen > 0 && cd->encoding == COL_ENC_FIXED_RUNS)
+	{
+		Size		stride = att_align_nominal(ti->typlen, ti->typalign);
+		uint32		hdr[4];
+		uint64	   *lens;
+		int			r;
+		int			j = 0;
+
+		off = TYPEALIGN(8, off);
+		NEED(off, sizeof(hdr), end);
+		memcpy(hdr, raw + off, sizeof(hdr));
+		off += sizeof(hdr);
+		if (hdr[0] == 0 || hdr[0] > (uint32) nn || hdr[1] > 32)
+			ColCorrupt("bad run header");
+		NEED(off, ColPackedBytes(hdr[0], hdr[1]), end);
+		lens = palloc(sizeof(uint64) * hdr[0]);
+		ColUnpackBits(raw + off, hdr[0], hdr[1], lens);
+		off = TYPEALIGN(8, off + ColPackedBytes(hdr[0], hdr[1]));
+		NEED(off, stride * hdr[0], end);
+		for (r = 0; r < (int) hdr[0]; r++)
+		{
+			Datum		d = PointerGetDatum(raw + off + stride * r);
+			uint64		k;
+
+			if (lens[r] >= (uint64) (nn - j))
+				ColCorrupt("runs cover more rows than the chunk has");
+			for (k = 0; k <= lens[r]; k++)
+				dense[j++] = d;
+		}
+		if (j != nn)
+			ColCorrupt("runs cover fewer rows than the chunk has");
+		pfree(lens);
 	}
 	else if (ti->typlen == -1 && cd->encoding == COL_ENC_VAR_PLAIN)
 	{

@@ -41,7 +41,7 @@
 
 #define COL_META_MAGIC			0x4C4F4354	/* "TCOL" */
 #define COL_FOOTER_MAGIC		0x52544654	/* "TFTR" */
-#define COL_FORMAT_VERSION		1
+#define COL_FORMAT_VERSION		2
 
 /* Bytes of payload per data page. */
 #define COL_PAGE_USABLE			(BLCKSZ - SizeOfPageHeaderData)
@@ -90,7 +90,8 @@ typedef enum ColEncoding
 	COL_ENC_FIXED_RAW,			/* typlen bytes per value */
 	COL_ENC_VAR_PLAIN,			/* aligned 4-byte-header varlenas */
 	COL_ENC_VAR_DICT,			/* dictionary + packed codes */
-	COL_ENC_JSONB_SHRED			/* per-key sub-streams (col_jsonb.c) */
+	COL_ENC_JSONB_SHRED,		/* per-key sub-streams (col_jsonb.c) */
+	COL_ENC_FIXED_RUNS			/* packed run lengths + one value a run */
 } ColEncoding;
 
 typedef enum ColCompression
@@ -133,6 +134,11 @@ typedef struct ColFooter
 	uint32	   *group_rows;		/* [ngroups] */
 	uint64	   *group_first;	/* [ngroups] row index within stripe */
 	ColChunkDesc *chunks;		/* [natts * ngroups], column-major */
+	/* per column: its footer section, and whether it is parsed yet */
+	uint32	   *sect_off;
+	uint32	   *sect_len;
+	uint32	   *sect_crc;
+	bool	   *loaded;
 } ColFooter;
 
 #define COL_CHUNK(f, att, g)	(&(f)->chunks[(att) * (f)->ngroups + (g)])
@@ -270,6 +276,11 @@ extern void ColFooterSerialize(StringInfo buf, int natts, int ngroups,
 							   ColEncodedChunk *chunks, ColTypeInfo *types);
 extern ColFooter *ColFooterParse(const char *data, uint64 len, TupleDesc tupdesc,
 								 ColTypeInfo *types);
+extern uint64 ColFooterHeaderLength(const char *first, uint64 footer_len);
+extern ColFooter *ColFooterParseHeader(const char *data, uint64 hdrlen,
+									   uint64 footer_len, TupleDesc tupdesc);
+extern void ColFooterParseColumn(ColFooter *f, int a, const char *data,
+								 ColTypeInfo *ti);
 
 /* in col_jsonb.c */
 extern bool ColJsonbShred(Datum *values, int nn, StringInfo out);
@@ -313,6 +324,11 @@ extern ColReadState *ColBeginReadDesc(Relation rel, TupleDesc tupdesc,
 extern ColFooter *ColReadFooter(Relation rel, const ColStripeInfo *si,
 								TupleDesc tupdesc, ColTypeInfo *types,
 								BlockNumber nblocks);
+extern ColFooter *ColReadFooterHeader(Relation rel, const ColStripeInfo *si,
+									  TupleDesc tupdesc, BlockNumber nblocks);
+extern void ColFooterLoad(Relation rel, const ColStripeInfo *si, ColFooter *f,
+						  ColTypeInfo *types, BlockNumber nblocks,
+						  const bool *cols);
 extern void ColReadChunk(Relation rel, const ColStripeInfo *si,
 						 ColFooter *footer, int att, int group,
 						 ColTypeInfo *ti, ColVector *vec, BlockNumber nblocks,
