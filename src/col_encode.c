@@ -1144,6 +1144,309 @@ decode_varlenas(ColTypeInfo *ti, const char *raw, uint64 off, uint64 end,
 	return off;
 }
 
+/* Value idx of n packed values of the given width. */
+static inline uint64
+unpack_one(const char *src, uint64 idx, int width)
+{
+	const uint64 *w = (const uint64 *) src;
+	uint64		mask = width == 64 ? ~UINT64CONST(0) : ((UINT64CONST(1) << width) - 1);
+	uint64		bit = idx * width;
+	int			sh = bit & 63;
+	uint64		v;
+
+	if (width == 0)
+		return 0;
+	v = w[bit >> 6] >> sh;
+	if (sh + width > 64)
+		v |= w[(bit >> 6) + 1] << (64 - sh);
+	return v & mask;
+}
+
+/*
+ * Decode only the rows rows[0..nsel-1] (ascending) of a chunk of nrows
+ * rows into vec, which gets nsel entries; the same values as
+ * ColDecodeChunk followed by picking those rows, without building vectors
+ * of the whole chunk.  Point lookups keep a handful of rows of a chunk
+ * group, and in a fresh backend every page of a whole-chunk vector is a
+ * page fault.  Not for shredded jsonb (returns false; use ColDecodeChunk).
+ */
+bool
+ColDecodeChunkRows(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
+				   int nrows, const int *rows, int nsel, ColVector *vec,
+				   int64 *bytes_decoded)
+{
+	const char *raw;
+	uint64		off = 0;
+	uint64		end;
+	int			nn;
+	int		   *didx;			/* dense index of each selected row, -1 NULL */
+	int			i;
+
+	if (cd->encoding == COL_ENC_JSONB_SHRED)
+		return false;
+	if (ColCrc(stored, cd->stored_len) != cd->crc)
+		ColCorrupt("chunk checksum mismatch");
+	if (cd->nnulls > (uint32) nrows)
+		ColCorrupt("chunk has more NULLs than rows");
+	raw = ColDecompress(cd, stored);
+	end = cd->raw_len;
+	if (bytes_decoded)
+		*bytes_decoded += end;
+	nn = nrows - cd->nnulls;
+
+	vec->values = palloc0(sizeof(Datum) * Max(nsel, 1));
+	vec->isnull = palloc(sizeof(bool) * Max(nsel, 1));
+	vec->hasnulls = false;
+	vec->codes = NULL;
+	vec->ndict = 0;
+	vec->dict = NULL;
+	didx = palloc(sizeof(int) * Max(nsel, 1));
+
+	if (cd->flags & COL_CHUNK_HAS_NULLS)
+	{
+		int			cnt = 0;
+		int			r = 0;
+		int			k = 0;
+
+		NEED(0, (nrows + 7) / 8, end);
+		for (r = 0; r < nrows; r++)
+		{
+			bool		isnull = (raw[r >> 3] >> (r & 7)) & 1;
+
+			if (k < nsel && rows[k] == r)
+			{
+				vec->isnull[k] = isnull;
+				didx[k] = isnull ? -1 : r - cnt;
+				vec->hasnulls |= isnull;
+				k++;
+			}
+			cnt += isnull;
+		}
+		if (cnt != (int) cd->nnulls || k != nsel)
+			ColCorrupt("null bitmap does not match the NULL count");
+		off = (nrows + 7) / 8;
+	}
+	else
+	{
+		if (cd->nnulls != 0)
+			ColCorrupt("chunk NULL count without a bitmap");
+		for (i = 0; i < nsel; i++)
+		{
+			if (rows[i] < 0 || rows[i] >= nrows || (i > 0 && rows[i] <= rows[i - 1]))
+				elog(ERROR, "selected rows are not ascending row indexes");
+			vec->isnull[i] = false;
+			didx[i] = rows[i];
+		}
+	}
+
+	if (nn == 0)
+	{
+		if (cd->encoding != COL_ENC_NONE)
+			ColCorrupt("chunk without values has an encoding");
+	}
+	else if (ti->typbyval && (cd->encoding == COL_ENC_INT_FOR ||
+							  cd->encoding == COL_ENC_INT_DELTA ||
+							  cd->encoding == COL_ENC_FIXED_RAW))
+	{
+		if (!(ti->typlen == 1 || ti->typlen == 2 || ti->typlen == 4 || ti->typlen == 8))
+			ColCorrupt("integer encoding on a type of another width");
+		off = TYPEALIGN(8, off);
+		if (cd->encoding == COL_ENC_FIXED_RAW)
+		{
+			NEED(off, (uint64) nn * ti->typlen, end);
+			for (i = 0; i < nsel; i++)
+			{
+				int64		x = 0;
+				const char *p = raw + off + (uint64) didx[i] * ti->typlen;
+
+				if (didx[i] < 0)
+					continue;
+				switch (ti->typlen)
+				{
+					case 1:
+						x = *(const int8 *) p;
+						break;
+					case 2:
+						{
+							int16		y;
+
+							memcpy(&y, p, 2);
+							x = y;
+						}
+						break;
+					case 4:
+						{
+							int32		y;
+
+							memcpy(&y, p, 4);
+							x = y;
+						}
+						break;
+					default:
+						memcpy(&x, p, 8);
+						break;
+				}
+				vec->values[i] = int_to_datum(x, ti->typlen);
+			}
+		}
+		else if (cd->encoding == COL_ENC_INT_FOR)
+		{
+			int64		hdr[2];
+
+			NEED(off, sizeof(hdr), end);
+			memcpy(hdr, raw + off, sizeof(hdr));
+			off += sizeof(hdr);
+			if (hdr[1] < 0 || hdr[1] > 64)
+				ColCorrupt("bad bit width");
+			NEED(off, ColPackedBytes(nn, (int) hdr[1]), end);
+			for (i = 0; i < nsel; i++)
+				if (didx[i] >= 0)
+					vec->values[i] =
+						int_to_datum((int64) ((uint64) hdr[0] +
+											  unpack_one(raw + off, didx[i], (int) hdr[1])),
+									 ti->typlen);
+		}
+		else
+		{
+			int64		hdr[3];
+			uint64		cur;
+			int			d = 0;
+
+			NEED(off, sizeof(hdr), end);
+			memcpy(hdr, raw + off, sizeof(hdr));
+			off += sizeof(hdr);
+			if (hdr[2] < 0 || hdr[2] > 64)
+				ColCorrupt("bad bit width");
+			NEED(off, ColPackedBytes(nn - 1, (int) hdr[2]), end);
+			cur = (uint64) hdr[0];
+			for (i = 0; i < nsel; i++)
+			{
+				if (didx[i] < 0)
+					continue;
+				while (d < didx[i])
+				{
+					cur += unpack_one(raw + off, d, (int) hdr[2]) + (uint64) hdr[1];
+					d++;
+				}
+				vec->values[i] = int_to_datum((int64) cur, ti->typlen);
+			}
+		}
+	}
+	else if (ti->typlen > 0 && (cd->encoding == COL_ENC_FIXED_RAW ||
+								cd->encoding == COL_ENC_FIXED_RUNS))
+	{
+		Size		stride = att_align_nominal(ti->typlen, ti->typalign);
+
+		off = TYPEALIGN(8, off);
+		if (cd->encoding == COL_ENC_FIXED_RAW)
+		{
+			NEED(off, stride * nn, end);
+			for (i = 0; i < nsel; i++)
+				if (didx[i] >= 0)
+					vec->values[i] = PointerGetDatum(raw + off + stride * didx[i]);
+		}
+		else
+		{
+			uint32		hdr[4];
+			const char *lens;
+			uint64		run = 0;
+			uint64		runend;
+
+			NEED(off, sizeof(hdr), end);
+			memcpy(hdr, raw + off, sizeof(hdr));
+			off += sizeof(hdr);
+			if (hdr[0] == 0 || hdr[0] > (uint32) nn || hdr[1] > 32)
+				ColCorrupt("bad run header");
+			NEED(off, ColPackedBytes(hdr[0], hdr[1]), end);
+			lens = raw + off;
+			off = TYPEALIGN(8, off + ColPackedBytes(hdr[0], hdr[1]));
+			NEED(off, stride * hdr[0], end);
+			runend = unpack_one(lens, 0, hdr[1]) + 1;
+			for (i = 0; i < nsel; i++)
+			{
+				if (didx[i] < 0)
+					continue;
+				while ((uint64) didx[i] >= runend)
+				{
+					if (++run >= hdr[0])
+						ColCorrupt("runs cover fewer rows than the chunk has");
+					runend += unpack_one(lens, run, hdr[1]) + 1;
+				}
+				vec->values[i] = PointerGetDatum(raw + off + stride * run);
+			}
+		}
+	}
+	else if (ti->typlen == -1 && (cd->encoding == COL_ENC_VAR_PLAIN ||
+								  cd->encoding == COL_ENC_VAR_DICT))
+	{
+		Size		align = value_align(ti);
+		const char *codes = NULL;
+		uint32		hdr[4] = {0, 0, 0, 0};
+		int			nwalk;
+
+		off = TYPEALIGN(8, off);
+		if (cd->encoding == COL_ENC_VAR_DICT)
+		{
+			NEED(off, sizeof(hdr), end);
+			memcpy(hdr, raw + off, sizeof(hdr));
+			off += sizeof(hdr);
+			if (hdr[0] == 0 || hdr[0] > COL_DICT_MAX_ENTRIES || hdr[1] > 32)
+				ColCorrupt("bad dictionary header");
+			NEED(off, ColPackedBytes(nn, hdr[1]), end);
+			codes = raw + off;
+			off = TYPEALIGN(8, off + ColPackedBytes(nn, hdr[1]));
+			vec->dict = palloc(sizeof(Datum) * hdr[0]);
+			vec->ndict = hdr[0];
+			decode_varlenas(ti, raw, off, end, hdr[0], vec->dict);
+			vec->codes = palloc(sizeof(int32) * Max(nsel, 1));
+			for (i = 0; i < nsel; i++)
+			{
+				uint64		c;
+
+				if (didx[i] < 0)
+				{
+					vec->codes[i] = -1;
+					continue;
+				}
+				c = unpack_one(codes, didx[i], hdr[1]);
+				if (c >= hdr[0])
+					ColCorrupt("dictionary code out of range");
+				vec->codes[i] = (int32) c;
+				vec->values[i] = vec->dict[c];
+			}
+		}
+		else
+		{
+			/* plain varlenas: walk to each selected one */
+			nwalk = 0;
+			for (i = 0; i < nsel; i++)
+			{
+				if (didx[i] < 0)
+					continue;
+				while (nwalk <= didx[i])
+				{
+					uint32		len;
+
+					off = TYPEALIGN(align, off);
+					NEED(off, VARHDRSZ, end);
+					len = VARSIZE(raw + off);
+					if (len < VARHDRSZ)
+						ColCorrupt("bad value length");
+					NEED(off, len, end);
+					if (nwalk == didx[i])
+						vec->values[i] = PointerGetDatum(raw + off);
+					off += len;
+					nwalk++;
+				}
+			}
+		}
+	}
+	else
+		ColCorrupt("chunk encoding does not fit the column type");
+	pfree(didx);
+	return true;
+}
+
 /*
  * Decode a stored chunk (CRC already verified by the caller or here) of
  * nrows rows into vec; allocates in the current memory context.  sel

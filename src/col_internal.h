@@ -255,6 +255,9 @@ extern void ColEncodeChunk(ColTypeInfo *ti, Datum *values, bool *isnull,
 extern void ColDecodeChunk(ColTypeInfo *ti, const ColChunkDesc *cd,
 						   const char *stored, int nrows, const bool *sel,
 						   ColVector *vec, int64 *bytes_decoded);
+extern bool ColDecodeChunkRows(ColTypeInfo *ti, const ColChunkDesc *cd,
+							   const char *stored, int nrows, const int *rows,
+							   int nsel, ColVector *vec, int64 *bytes_decoded);
 extern char *ColDecompress(const ColChunkDesc *cd, const char *stored);
 extern uint32 ColCrc(const char *data, uint64 len);
 extern void ColCorrupt(const char *what) pg_attribute_noreturn();

@@ -690,6 +690,34 @@ compact_vector(ColVector *vec, const int *selrows, int nsel)
 }
 
 /*
+ * Decode only the rows selrows[0..nsel-1] (sel: the same as flags) of
+ * column a of group g into vec.
+ */
+static void
+read_chunk_rows(ColReadState *rs, int a, int g, const bool *sel,
+				const int *selrows, int nsel, ColVector *vec)
+{
+	ColStripeInfo *si = &rs->stripes[rs->cur];
+	ColFooter  *f = rs->footer;
+	ColChunkDesc *cd = COL_CHUNK(f, a, g);
+	char	   *stored;
+
+	if (cd->stored_len > MaxAllocHugeSize)
+		ColCorrupt("chunk length is impossible");
+	stored = MemoryContextAllocHuge(CurrentMemoryContext, Max(cd->stored_len, 8));
+	ColReadBytes(rs->rel, si->start_block, cd->offset, stored, cd->stored_len,
+				 rs->nblocks);
+	rs->stats.bytes_read += cd->stored_len;
+	if (!ColDecodeChunkRows(&rs->types[a], cd, stored, f->group_rows[g],
+							selrows, nsel, vec, &rs->stats.bytes_decoded))
+	{
+		ColDecodeChunk(&rs->types[a], cd, stored, f->group_rows[g], sel, vec,
+					   &rs->stats.bytes_decoded);
+		compact_vector(vec, selrows, nsel);
+	}
+}
+
+/*
  * Decode group g of the current stripe into rs->batch.  Returns false when
  * an equality predicate matches no row of the group (nothing to return).
  */
@@ -739,6 +767,12 @@ decode_group(ColReadState *rs, int g)
 			vec = palloc0(sizeof(ColVector));
 			if (a >= f->natts || TupleDescAttr(rs->tupdesc, a)->attisdropped)
 				ColFillMissing(rs->tupdesc, a, nrows, vec);
+			else if (sel != NULL)
+			{
+				read_chunk_rows(rs, a, g, sel, selrows, nsel, vec);
+				rs->batch.cols[a] = vec;
+				continue;
+			}
 			else
 				read_chunk(rs->rel, si, f, a, g, &rs->types[a], sel, vec,
 						   rs->nblocks, &rs->stats);
