@@ -45,6 +45,7 @@
 #include "access/tupmacs.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "utils/timestamp.h"
 #include "common/hashfn.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -1144,6 +1145,338 @@ decode_varlenas(ColTypeInfo *ti, const char *raw, uint64 off, uint64 end,
 	return off;
 }
 
+/* ---------------- derived encodings ---------------- */
+
+/*
+ * Some columns repeat what another column of the same row says.  OTLP
+ * spans carry their start time both as nanoseconds (bigint) and as a
+ * timestamptz, the latter exactly the former truncated to microseconds;
+ * and most parent span ids are the span id of another row of the same
+ * chunk, since a trace's spans are written together.  The writer offers
+ * each chunk such a source column (ColEncodeDerived) and keeps the derived
+ * form when it holds for the chunk:
+ *
+ *	- COL_ENC_DERIVED_TS (timestamp[tz] from bigint nanoseconds): no bytes
+ *	  of its own; NULL exactly where the source is NULL.
+ *	- COL_ENC_PARENT_REF (span id from another span id column): the null
+ *	  bitmap, then uint32 nlit and a pad, uint16 codes[nn] (0 = the next
+ *	  literal, else 1 + zigzag(row - referenced row)), 8-aligned, uint64
+ *	  literals[nlit].  Only sources with a lower column number, so
+ *	  references never form a cycle.
+ *
+ * The footer records the source column, and the reader decodes the
+ * source's chunk of the same group first (col_reader.c).
+ */
+bool
+ColDerivedEncoding(uint8 encoding)
+{
+	return encoding == COL_ENC_DERIVED_TS || encoding == COL_ENC_PARENT_REF;
+}
+
+static inline Timestamp
+nanos_to_timestamp(int64 nanos)
+{
+	return nanos / 1000 -
+		(Timestamp) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+}
+
+static inline uint32
+zigzag32(int32 v)
+{
+	return ((uint32) v << 1) ^ (uint32) (v >> 31);
+}
+
+static inline int32
+unzigzag32(uint32 v)
+{
+	return (int32) (v >> 1) ^ -(int32) (v & 1);
+}
+
+bool
+ColEncodeDerived(ColTypeInfo *ti, Datum *values, bool *isnull, int n,
+				 ColTypeInfo *sti, int srcatt, Datum *svalues, bool *sisnull,
+				 ColEncodedChunk *out)
+{
+	int			i;
+
+	if (srcatt >= 255)
+		return false;
+	if ((ti->typid == TIMESTAMPTZOID || ti->typid == TIMESTAMPOID) &&
+		sti->typid == INT8OID)
+	{
+		Timestamp	min = 0,
+					max = 0;
+		int			nn = 0;
+
+		for (i = 0; i < n; i++)
+		{
+			if (isnull[i] != sisnull[i])
+				return false;
+			if (isnull[i])
+				continue;
+			if (DatumGetTimestamp(values[i]) !=
+				nanos_to_timestamp(DatumGetInt64(svalues[i])))
+				return false;
+			if (nn == 0 || DatumGetTimestamp(values[i]) < min)
+				min = DatumGetTimestamp(values[i]);
+			if (nn == 0 || DatumGetTimestamp(values[i]) > max)
+				max = DatumGetTimestamp(values[i]);
+			nn++;
+		}
+		memset(out, 0, sizeof(ColEncodedChunk));
+		out->nnulls = n - nn;
+		out->encoding = nn > 0 ? COL_ENC_DERIVED_TS : COL_ENC_NONE;
+		if (nn > 0)
+		{
+			out->source = srcatt + 1;
+			out->min = TimestampGetDatum(min);
+			out->max = TimestampGetDatum(max);
+			out->flags |= COL_CHUNK_HAS_MINMAX;
+		}
+		out->data = palloc(8);
+		out->crc = ColCrc(out->data, 0);
+		return true;
+	}
+	if (ti->unsigned_int && sti->unsigned_int && ti->typlen == 8 && n <= 16384)
+	{
+		/* value -> first row holding it in the source */
+		int			cap = 1;
+		int		   *slot;
+		uint64	   *key;
+		uint16	   *codes;
+		uint64	   *lits;
+		int			nlit = 0;
+		int			nn = 0;
+		uint64		umin = 0,
+					umax = 0;
+		ColBuf		b;
+		Size		nb = (n + 7) / 8;
+
+		while (cap < 2 * n)
+			cap <<= 1;
+		slot = palloc(sizeof(int) * cap);
+		key = palloc(sizeof(uint64) * cap);
+		memset(slot, -1, sizeof(int) * cap);
+		for (i = 0; i < n; i++)
+		{
+			uint64		v = (uint64) DatumGetInt64(svalues[i]);
+			uint32		h;
+
+			if (sisnull[i])
+				continue;
+			h = (uint32) hash_bytes_uint32((uint32) (v ^ (v >> 32))) & (cap - 1);
+			while (slot[h] >= 0 && key[h] != v)
+				h = (h + 1) & (cap - 1);
+			if (slot[h] < 0)
+			{
+				slot[h] = i;
+				key[h] = v;
+			}
+		}
+		codes = palloc(sizeof(uint16) * Max(n, 1));
+		lits = palloc(sizeof(uint64) * Max(n, 1));
+		for (i = 0; i < n; i++)
+		{
+			uint64		v;
+			uint32		h;
+
+			if (isnull[i])
+				continue;
+			v = (uint64) DatumGetInt64(values[i]);
+			if (nn == 0 || v < umin)
+				umin = v;
+			if (nn == 0 || v > umax)
+				umax = v;
+			h = (uint32) hash_bytes_uint32((uint32) (v ^ (v >> 32))) & (cap - 1);
+			while (slot[h] >= 0 && key[h] != v)
+				h = (h + 1) & (cap - 1);
+			if (slot[h] >= 0)
+				codes[nn] = (uint16) (1 + zigzag32(i - slot[h]));
+			else
+			{
+				codes[nn] = 0;
+				lits[nlit++] = v;
+			}
+			nn++;
+		}
+		pfree(slot);
+		pfree(key);
+		if (nn == 0 || nlit * 2 > nn)
+		{
+			pfree(codes);
+			pfree(lits);
+			return false;
+		}
+		memset(out, 0, sizeof(ColEncodedChunk));
+		out->nnulls = n - nn;
+		out->encoding = COL_ENC_PARENT_REF;
+		out->source = srcatt + 1;
+		out->min = Int64GetDatum((int64) umin);
+		out->max = Int64GetDatum((int64) umax);
+		out->flags |= COL_CHUNK_HAS_MINMAX;
+		colbuf_init(&b, nb + 16 + 2 * nn + 8 * nlit + 16);
+		if (nn < n)
+		{
+			out->flags |= COL_CHUNK_HAS_NULLS;
+			memset(b.data, 0, nb);
+			for (i = 0; i < n; i++)
+				if (isnull[i])
+					b.data[i >> 3] |= (char) (1 << (i & 7));
+			b.len = nb;
+		}
+		colbuf_pad(&b, 8);
+		{
+			uint32		hdr[2] = {nlit, 0};
+
+			colbuf_append(&b, hdr, sizeof(hdr));
+		}
+		colbuf_append(&b, codes, sizeof(uint16) * nn);
+		colbuf_pad(&b, 8);
+		colbuf_append(&b, lits, sizeof(uint64) * nlit);
+		pfree(codes);
+		pfree(lits);
+		out->raw_len = b.len;
+		out->data = b.data;
+		out->stored_len = b.len;
+		out->compression = COL_COMP_NONE;
+		if (b.len >= COL_MIN_COMPRESS_BYTES)
+		{
+			Size		cap2 = ColCompressBound(b.len);
+			char	   *dst = MemoryContextAllocHuge(CurrentMemoryContext, cap2);
+			Size		clen = ColCompress(b.data, b.len, dst, cap2);
+
+			if (clen > 0)
+			{
+				pfree(b.data);
+				out->data = dst;
+				out->stored_len = clen;
+				out->compression = COL_COMP_ZSTD;
+			}
+			else
+				pfree(dst);
+		}
+		out->crc = ColCrc(out->data, out->stored_len);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Decode a derived chunk of nrows rows into vec, given its source
+ * column's decoded chunk of the same group.
+ */
+void
+ColDecodeDerived(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
+				 int nrows, const ColVector *src, ColVector *vec)
+{
+	int			i;
+
+	if (ColCrc(stored, cd->stored_len) != cd->crc)
+		ColCorrupt("chunk checksum mismatch");
+	if (cd->nnulls > (uint32) nrows)
+		ColCorrupt("chunk has more NULLs than rows");
+	vec->values = palloc(sizeof(Datum) * Max(nrows, 1));
+	vec->isnull = palloc(sizeof(bool) * Max(nrows, 1));
+	vec->hasnulls = cd->nnulls > 0;
+	vec->codes = NULL;
+	vec->ndict = 0;
+	vec->dict = NULL;
+	if (cd->encoding == COL_ENC_DERIVED_TS)
+	{
+		uint32		cnt = 0;
+
+		if (cd->raw_len != 0)
+			ColCorrupt("derived chunk has bytes");
+		for (i = 0; i < nrows; i++)
+		{
+			vec->isnull[i] = src->isnull[i];
+			cnt += src->isnull[i];
+			vec->values[i] = src->isnull[i] ? (Datum) 0 :
+				TimestampGetDatum(nanos_to_timestamp(DatumGetInt64(src->values[i])));
+		}
+		if (cnt != cd->nnulls)
+			ColCorrupt("derived chunk and its source disagree on NULLs");
+	}
+	else if (cd->encoding == COL_ENC_PARENT_REF)
+	{
+		const char *raw = ColDecompress(cd, stored);
+		uint64		end = cd->raw_len;
+		uint64		off = 0;
+		uint32		hdr[2];
+		const char *codes;
+		const char *lits;
+		uint32		nn = nrows - cd->nnulls;
+		uint32		k = 0;
+		uint32		lit = 0;
+
+		if (cd->flags & COL_CHUNK_HAS_NULLS)
+		{
+			uint32		cnt = 0;
+
+			NEED(0, (nrows + 7) / 8, end);
+			for (i = 0; i < nrows; i++)
+			{
+				vec->isnull[i] = (raw[i >> 3] >> (i & 7)) & 1;
+				cnt += vec->isnull[i];
+			}
+			if (cnt != cd->nnulls)
+				ColCorrupt("null bitmap does not match the NULL count");
+			off = (nrows + 7) / 8;
+		}
+		else
+		{
+			if (cd->nnulls != 0)
+				ColCorrupt("chunk NULL count without a bitmap");
+			memset(vec->isnull, 0, sizeof(bool) * nrows);
+		}
+		off = TYPEALIGN(8, off);
+		NEED(off, sizeof(hdr), end);
+		memcpy(hdr, raw + off, sizeof(hdr));
+		off += sizeof(hdr);
+		NEED(off, sizeof(uint16) * (uint64) nn, end);
+		codes = raw + off;
+		off = TYPEALIGN(8, off + sizeof(uint16) * (uint64) nn);
+		if (hdr[0] > nn)
+			ColCorrupt("bad literal count");
+		NEED(off, sizeof(uint64) * (uint64) hdr[0], end);
+		lits = raw + off;
+		for (i = 0; i < nrows; i++)
+		{
+			uint16		c;
+
+			if (vec->isnull[i])
+			{
+				vec->values[i] = (Datum) 0;
+				continue;
+			}
+			memcpy(&c, codes + sizeof(uint16) * k++, sizeof(uint16));
+			if (c == 0)
+			{
+				uint64		v;
+
+				if (lit >= hdr[0])
+					ColCorrupt("bad literal count");
+				memcpy(&v, lits + sizeof(uint64) * lit++, sizeof(uint64));
+				vec->values[i] = Int64GetDatum((int64) v);
+			}
+			else
+			{
+				int64		r = (int64) i - unzigzag32(c - 1);
+
+				if (r < 0 || r >= nrows || src->isnull[r])
+					ColCorrupt("span reference points to no span");
+				vec->values[i] = src->values[r];
+			}
+		}
+		if (lit != hdr[0])
+			ColCorrupt("bad literal count");
+		if (raw != stored)
+			pfree((char *) raw);
+	}
+	else
+		ColCorrupt("not a derived encoding");
+}
+
 /* Value idx of n packed values of the given width. */
 static inline uint64
 unpack_one(const char *src, uint64 idx, int width)
@@ -1182,7 +1515,7 @@ ColDecodeChunkRows(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
 	int		   *didx;			/* dense index of each selected row, -1 NULL */
 	int			i;
 
-	if (cd->encoding == COL_ENC_JSONB_SHRED)
+	if (cd->encoding == COL_ENC_JSONB_SHRED || ColDerivedEncoding(cd->encoding))
 		return false;
 	if (ColCrc(stored, cd->stored_len) != cd->crc)
 		ColCorrupt("chunk checksum mismatch");

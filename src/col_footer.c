@@ -12,7 +12,8 @@
  *	  per column, its section: per chunk group:
  *		uint64 offset, stored_len, raw_len
  *		uint32 crc, nnulls
- *		uint8 encoding, compression, flags, pad
+ *		uint8 encoding, compression, flags, source (derived encodings:
+ *			  the column + 1 whose chunk of the same group they decode from)
  *		[if HAS_MINMAX: min and max, each uint32 length + bytes]
  *		uint32 bloom_bytes + bytes
  *		uint32 ndictset + uint32 hashes
@@ -108,7 +109,7 @@ ColFooterSerialize(StringInfo buf, int natts, int ngroups,
 			b[0] = c->encoding;
 			b[1] = c->compression;
 			b[2] = c->flags;
-			b[3] = 0;
+			b[3] = c->source;
 			appendBinaryStringInfo(&sect, (char *) b, 4);
 			if (c->flags & COL_CHUNK_HAS_MINMAX)
 			{
@@ -310,6 +311,10 @@ ColFooterParseColumn(ColFooter *f, int a, const char *data, ColTypeInfo *ti)
 		c->encoding = b[0];
 		c->compression = b[1];
 		c->flags = b[2];
+		c->source = b[3];
+		if (ColDerivedEncoding(c->encoding) !=
+			(c->source > 0 && c->source <= f->natts && c->source != a + 1))
+			ColCorrupt("derived chunk has a bad source column");
 		if (c->nnulls > f->group_rows[g])
 			ColCorrupt("chunk has more NULLs than rows");
 		if (c->flags & COL_CHUNK_HAS_MINMAX)

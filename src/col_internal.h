@@ -91,7 +91,11 @@ typedef enum ColEncoding
 	COL_ENC_VAR_PLAIN,			/* aligned 4-byte-header varlenas */
 	COL_ENC_VAR_DICT,			/* dictionary + packed codes */
 	COL_ENC_JSONB_SHRED,		/* per-key sub-streams (col_jsonb.c) */
-	COL_ENC_FIXED_RUNS			/* packed run lengths + one value a run */
+	COL_ENC_FIXED_RUNS,			/* packed run lengths + one value a run */
+	COL_ENC_DERIVED_TS,			/* timestamp = source int8 nanoseconds / 1000
+								 * (no bytes of its own) */
+	COL_ENC_PARENT_REF			/* span id = the source column's value in
+								 * another row of the chunk, or a literal */
 } ColEncoding;
 
 typedef enum ColCompression
@@ -119,6 +123,7 @@ typedef struct ColChunkDesc
 	uint8		encoding;
 	uint8		compression;
 	uint8		flags;
+	uint8		source;			/* derived encodings: source column + 1 */
 	Datum		min;
 	Datum		max;
 	uint32		bloom_bytes;
@@ -202,6 +207,7 @@ typedef struct ColEncodedChunk
 	uint8		encoding;
 	uint8		compression;
 	uint8		flags;
+	uint8		source;			/* derived encodings: source column + 1 */
 	Datum		min;
 	Datum		max;
 	uint8	   *bloom;
@@ -252,6 +258,14 @@ extern uint64 ColRelationStorageId(Relation rel);
 extern void ColTypeInfoInit(ColTypeInfo *ti, Form_pg_attribute att);
 extern void ColEncodeChunk(ColTypeInfo *ti, Datum *values, bool *isnull,
 						   int n, ColEncodedChunk *out);
+extern bool ColEncodeDerived(ColTypeInfo *ti, Datum *values, bool *isnull,
+							 int n, ColTypeInfo *sti, int srcatt,
+							 Datum *svalues, bool *sisnull,
+							 ColEncodedChunk *out);
+extern bool ColDerivedEncoding(uint8 encoding);
+extern void ColDecodeDerived(ColTypeInfo *ti, const ColChunkDesc *cd,
+							 const char *stored, int nrows,
+							 const ColVector *src, ColVector *vec);
 extern void ColDecodeChunk(ColTypeInfo *ti, const ColChunkDesc *cd,
 						   const char *stored, int nrows, const bool *sel,
 						   ColVector *vec, int64 *bytes_decoded);

@@ -214,6 +214,28 @@ ColFooterLoad(Relation rel, const ColStripeInfo *si, ColFooter *f,
 		}
 		a = last + 1;
 	}
+
+	/* the sources of derived chunks (col_encode.c) are needed too */
+	for (a = 0; a < f->natts; a++)
+	{
+		int			g;
+
+		if (!f->loaded[a])
+			continue;
+		for (g = 0; g < f->ngroups; g++)
+		{
+			int			src = COL_CHUNK(f, a, g)->source - 1;
+
+			if (src >= 0 && !f->loaded[src])
+			{
+				bool	   *more = palloc0(sizeof(bool) * f->natts);
+
+				more[src] = true;
+				ColFooterLoad(rel, si, f, types, nblocks, more);
+				pfree(more);
+			}
+		}
+	}
 }
 
 /* Fill a vector for a column the stripe does not store (added later). */
@@ -255,6 +277,27 @@ read_chunk(Relation rel, const ColStripeInfo *si, ColFooter *footer,
 	ColReadBytes(rel, si->start_block, cd->offset, stored, cd->stored_len, nblocks);
 	if (stats)
 		stats->bytes_read += cd->stored_len;
+	if (ColDerivedEncoding(cd->encoding))
+	{
+		/* decode the source column's chunk first (sources are 8-byte ints) */
+		int			src = cd->source - 1;
+		ColTypeInfo sti;
+		ColVector	srcvec;
+
+		if (!footer->loaded[src] ||
+			ColDerivedEncoding(COL_CHUNK(footer, src, group)->encoding))
+			ColCorrupt("derived chunk has a bad source column");
+		memset(&sti, 0, sizeof(sti));
+		sti.typlen = 8;
+		sti.typbyval = true;
+		sti.typalign = TYPALIGN_DOUBLE;
+		read_chunk(rel, si, footer, src, group, &sti, NULL, &srcvec, nblocks, stats);
+		ColDecodeDerived(ti, cd, stored, footer->group_rows[group], &srcvec, vec);
+		pfree(srcvec.values);
+		pfree(srcvec.isnull);
+		pfree(stored);
+		return;
+	}
 	ColDecodeChunk(ti, cd, stored, footer->group_rows[group], sel, vec,
 				   stats ? &stats->bytes_decoded : NULL);
 	if (stored != (char *) DatumGetPointer(0) && cd->compression != COL_COMP_NONE)
@@ -708,8 +751,15 @@ read_chunk_rows(ColReadState *rs, int a, int g, const bool *sel,
 	ColReadBytes(rs->rel, si->start_block, cd->offset, stored, cd->stored_len,
 				 rs->nblocks);
 	rs->stats.bytes_read += cd->stored_len;
-	if (!ColDecodeChunkRows(&rs->types[a], cd, stored, f->group_rows[g],
-							selrows, nsel, vec, &rs->stats.bytes_decoded))
+	if (ColDerivedEncoding(cd->encoding))
+	{
+		pfree(stored);
+		read_chunk(rs->rel, si, f, a, g, &rs->types[a], sel, vec, rs->nblocks,
+				   &rs->stats);
+		compact_vector(vec, selrows, nsel);
+	}
+	else if (!ColDecodeChunkRows(&rs->types[a], cd, stored, f->group_rows[g],
+								 selrows, nsel, vec, &rs->stats.bytes_decoded))
 	{
 		ColDecodeChunk(&rs->types[a], cd, stored, f->group_rows[g], sel, vec,
 					   &rs->stats.bytes_decoded);
