@@ -27,6 +27,16 @@
  * the reader copies them into aligned varlenas.  Chunks without the
  * flag (written before either existed) are read as described above.
  *
+ * Chunks with COL_JSONB_F_SHAPES (all chunks written now) also record
+ * which keys each row has, once for all keys: the rows of one kind of span
+ * share a key set ("shape"), so per-key presence flags would repeat the
+ * same information in every key's stream.  After the key names, 8-byte
+ * aligned, come uint64 stored_len and raw_len, uint8 compression and 7
+ * pad bytes, then the (zstd) shape section: uint32 nshapes and words,
+ * nshapes key bitmaps of words uint64 each (bit k: key k present), uint16
+ * shape[nn].  Each key's type[] array then has one entry per row that has
+ * the key, never ABSENT.
+ *
  * Reading one key therefore decompresses and decodes only that key's
  * stream.  Whole values are rebuilt (only when the column is projected)
  * by pushing every present key's value into a new object; jsonb objects
@@ -58,7 +68,10 @@
 #define COL_JSONB_MAX_KEYS	512
 #define COL_JSONB_F_STRDICT	0x0001	/* streams have ndict; strings are packed or
 										 * dictionary coded */
-#define COL_JSONB_KNOWN_FLAGS	COL_JSONB_F_STRDICT
+#define COL_JSONB_F_SHAPES	0x0002	/* a shape section says which keys each
+										 * row has; key streams type only those
+										 * rows */
+#define COL_JSONB_KNOWN_FLAGS	(COL_JSONB_F_STRDICT | COL_JSONB_F_SHAPES)
 #define COL_JSONB_DICT_MIN	8		/* fewer strings: never a dictionary */
 
 typedef struct ShredKey
@@ -251,6 +264,89 @@ dict_code_width(uint32 ndict)
 	return 4;
 }
 
+/* Append a compressed blob: uint64 stored_len, raw_len, uint8 comp, pad. */
+static void
+append_blob(StringInfo out, const char *data, Size len)
+{
+	uint64		hdr[2];
+	uint8		tail[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+	Size		cap = ColCompressBound(len);
+	char	   *dst = palloc(cap);
+	Size		clen = len >= COL_MIN_COMPRESS_BYTES ? ColCompress(data, len, dst, cap) : 0;
+
+	hdr[0] = clen > 0 ? clen : len;
+	hdr[1] = len;
+	tail[0] = clen > 0 ? COL_COMP_ZSTD : COL_COMP_NONE;
+	appendBinaryStringInfo(out, (char *) hdr, sizeof(hdr));
+	appendBinaryStringInfo(out, (char *) tail, sizeof(tail));
+	appendBinaryStringInfo(out, clen > 0 ? dst : data, hdr[0]);
+	while (out->len % 8 != 0)
+		appendStringInfoCharMacro(out, '\0');
+	pfree(dst);
+}
+
+/* Append the shape section (see the file header) of nn rows. */
+static void
+append_shapes(ShredKey **keys, int nkeys, int nn, StringInfo out)
+{
+	int			words = (nkeys + 63) / 64;
+	uint64	   *row = palloc0(sizeof(uint64) * Max(words, 1));
+	uint64	   *shapes = palloc(sizeof(uint64) * Max(words, 1) * Max(nn, 1));
+	uint16	   *codes = palloc(sizeof(uint16) * Max(nn, 1));
+	int			tsize = 16;
+	int32	   *table;
+	uint32		nshapes = 0;
+	StringInfoData blob;
+	uint32		hdr[2];
+	int			i,
+				k;
+
+	while (tsize < 2 * nn)
+		tsize <<= 1;
+	table = palloc(sizeof(int32) * tsize);
+	memset(table, 0xFF, sizeof(int32) * tsize);
+	for (i = 0; i < nn; i++)
+	{
+		uint32		slot;
+
+		memset(row, 0, sizeof(uint64) * Max(words, 1));
+		for (k = 0; k < nkeys; k++)
+			if (keys[k]->types[i] != COL_KV_ABSENT)
+				row[k / 64] |= UINT64CONST(1) << (k % 64);
+		slot = hash_bytes((const unsigned char *) row, sizeof(uint64) * words) & (tsize - 1);
+		for (;;)
+		{
+			int32		e = table[slot];
+
+			if (e < 0)
+			{
+				memcpy(shapes + (Size) nshapes * words, row, sizeof(uint64) * words);
+				table[slot] = nshapes;
+				codes[i] = nshapes++;
+				break;
+			}
+			if (memcmp(shapes + (Size) e * words, row, sizeof(uint64) * words) == 0)
+			{
+				codes[i] = e;
+				break;
+			}
+			slot = (slot + 1) & (tsize - 1);
+		}
+	}
+	initStringInfo(&blob);
+	hdr[0] = nshapes;
+	hdr[1] = words;
+	appendBinaryStringInfo(&blob, (char *) hdr, sizeof(hdr));
+	appendBinaryStringInfo(&blob, (char *) shapes, sizeof(uint64) * words * nshapes);
+	appendBinaryStringInfo(&blob, (char *) codes, sizeof(uint16) * nn);
+	append_blob(out, blob.data, blob.len);
+	pfree(blob.data);
+	pfree(table);
+	pfree(codes);
+	pfree(shapes);
+	pfree(row);
+}
+
 static ShredKey *
 find_key(ShredKey **keys, int *nkeys, int32 *table, int tsize,
 		 const char *name, int len, int nn)
@@ -412,7 +508,7 @@ ColJsonbShred(Datum *values, int nn, StringInfo out)
 	/* header + directory */
 	{
 		uint32		hdr[4] = {COL_JSONB_MAGIC, (uint32) nkeys, (uint32) nn,
-		COL_JSONB_F_STRDICT};
+		COL_JSONB_F_STRDICT | COL_JSONB_F_SHAPES};
 
 		appendBinaryStringInfo(out, (char *) hdr, sizeof(hdr));
 	}
@@ -428,6 +524,7 @@ ColJsonbShred(Datum *values, int nn, StringInfo out)
 		}
 		while (out->len % 8 != 0)
 			appendStringInfoCharMacro(out, '\0');
+		append_shapes(keys, nkeys, nn, out);
 		dataoff = out->len;
 		for (k = 0; k < nkeys; k++)
 		{
@@ -447,7 +544,9 @@ ColJsonbShred(Datum *values, int nn, StringInfo out)
 			initStringInfo(&raw);
 			appendBinaryStringInfo(&raw, (char *) key->counts, sizeof(key->counts));
 			appendBinaryStringInfo(&raw, (char *) dhdr, sizeof(dhdr));
-			appendBinaryStringInfo(&raw, (char *) key->types, nn);
+			for (i = 0; i < nn; i++)
+				if (key->types[i] != COL_KV_ABSENT)
+					appendStringInfoCharMacro(&raw, (char) key->types[i]);
 			while (raw.len % 8 != 0)
 				appendStringInfoCharMacro(&raw, '\0');
 			appendBinaryStringInfo(&raw, key->ints.data, key->ints.len);
@@ -541,6 +640,11 @@ typedef struct ShredView
 	uint32		flags;			/* COL_JSONB_F_* */
 	const ShredDirEntry *dir;	/* copy, aligned */
 	const char **names;
+	/* COL_JSONB_F_SHAPES: key bitmaps and each row's shape */
+	uint32		nshapes;
+	uint32		words;
+	const uint64 *shapes;
+	const uint16 *shape;
 } ShredView;
 
 static void
@@ -585,6 +689,42 @@ shred_parse(const char *raw, uint64 rawlen, int nn, ShredView *sv)
 			ColCorrupt("shredded jsonb stream lies outside its chunk");
 	}
 	sv->dir = dir;
+	sv->shape = NULL;
+	if (sv->flags & COL_JSONB_F_SHAPES)
+	{
+		uint64		bh[3];
+		char	   *blob;
+		uint32		sh[2];
+		int			i;
+
+		off = TYPEALIGN(8, off);
+		if (off + sizeof(bh) > rawlen)
+			ColCorrupt("shredded jsonb shape section is truncated");
+		memcpy(bh, raw + off, sizeof(bh));
+		off += sizeof(bh);
+		if (bh[0] > rawlen - off || bh[1] > MaxAllocHugeSize ||
+			(bh[2] & 0xFF) > COL_COMP_ZSTD ||
+			((bh[2] & 0xFF) == COL_COMP_NONE && bh[0] != bh[1]))
+			ColCorrupt("shredded jsonb shape section is truncated");
+		blob = MemoryContextAllocHuge(CurrentMemoryContext, Max(bh[1], 8));
+		if ((bh[2] & 0xFF) == COL_COMP_ZSTD)
+			ColDecompressInto(raw + off, bh[0], blob, bh[1]);
+		else
+			memcpy(blob, raw + off, bh[1]);
+		if (bh[1] < sizeof(sh))
+			ColCorrupt("shredded jsonb shape section is truncated");
+		memcpy(sh, blob, sizeof(sh));
+		sv->nshapes = sh[0];
+		sv->words = sh[1];
+		if (sv->words != (uint32) (sv->nkeys + 63) / 64 || sv->nshapes > (uint32) Max(nn, 1) ||
+			bh[1] != sizeof(sh) + (uint64) sv->nshapes * sv->words * 8 + (uint64) nn * 2)
+			ColCorrupt("shredded jsonb shape section has a bad header");
+		sv->shapes = (const uint64 *) (blob + sizeof(sh));
+		sv->shape = (const uint16 *) (blob + sizeof(sh) + (Size) sv->nshapes * sv->words * 8);
+		for (i = 0; i < nn; i++)
+			if (sv->shape[i] >= sv->nshapes)
+				ColCorrupt("shredded jsonb row has a bad shape");
+	}
 }
 
 /* Decoded stream of one key. */
@@ -607,6 +747,7 @@ stream_decode(ShredView *sv, int k, KeyStream *ks)
 	uint64		hdrlen = sizeof(counts);
 	uint64		off,
 				end = d->raw_len;
+	uint64		ntypes;
 	int			i,
 				t;
 	const char ***arrays[3];
@@ -626,13 +767,39 @@ stream_decode(ShredView *sv, int k, KeyStream *ks)
 	}
 	if (sv->flags & COL_JSONB_F_STRDICT)
 		hdrlen += sizeof(dhdr);
-	if (end < hdrlen + sv->nn)
+	ntypes = sv->nn;
+	if (sv->shape != NULL)
+	{
+		ntypes = 0;
+		for (i = 0; i < sv->nn; i++)
+			ntypes += (sv->shapes[(Size) sv->shape[i] * sv->words + k / 64] >> (k % 64)) & 1;
+	}
+	if (end < hdrlen + ntypes)
 		ColCorrupt("shredded jsonb stream is truncated");
 	memcpy(counts, raw, sizeof(counts));
 	if (sv->flags & COL_JSONB_F_STRDICT)
 		memcpy(dhdr, raw + sizeof(counts), sizeof(dhdr));
 	ks->types = (const uint8 *) raw + hdrlen;
-	off = TYPEALIGN(8, hdrlen + sv->nn);
+	if (sv->shape != NULL)
+	{
+		/* spread the present rows' types over all rows */
+		uint8	   *full = palloc(Max(sv->nn, 1));
+		int			j = 0;
+
+		for (i = 0; i < sv->nn; i++)
+		{
+			if ((sv->shapes[(Size) sv->shape[i] * sv->words + k / 64] >> (k % 64)) & 1)
+			{
+				full[i] = ks->types[j++];
+				if (full[i] == COL_KV_ABSENT)
+					ColCorrupt("shredded jsonb stream has a bad value type");
+			}
+			else
+				full[i] = COL_KV_ABSENT;
+		}
+		ks->types = full;
+	}
+	off = TYPEALIGN(8, hdrlen + ntypes);
 	if (off > end || (uint64) counts[0] * 8 > end - off)
 		ColCorrupt("shredded jsonb stream is truncated");
 	ks->ints = (const int64 *) (raw + off);
