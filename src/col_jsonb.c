@@ -214,6 +214,174 @@ build_str_dict(ShredKey *key, uint32 *codes, StringInfo dictout)
 	return ndict;
 }
 
+/* Bytes per dictionary code for a dictionary of ndict entries. */
+static int
+dict_code_width(uint32 ndict)
+{
+	if (ndict <= 256)
+		return 1;
+	if (ndict <= 65536)
+		return 2;
+	return 4;
+}
+
+#define COL_JSONB_NUM_MARK	'\x01'	/* a number in a string template */
+#define COL_JSONB_NUM_DIGITS 18		/* longest digit run kept as a number */
+
+/*
+ * Template coding of a key's strings (all chunks written now try it when
+ * the strings do not repeat enough for a dictionary).  Each maximal run
+ * of ASCII digits that is a canonical decimal (no leading zero) of at
+ * most 18 digits is cut out of the string and replaced by a mark byte;
+ * the rest is the string's template.  URLs, statements and message keys
+ * with ids in them come down to a few templates (dictionary coded) and a
+ * stream of numbers in fixed width little-endian bytes.  Used only when
+ * no string contains the mark byte and the result is smaller.  Layout:
+ * uint32 ntemplates, nnums, numwidth, pad; one code a string (1, 2 or 4
+ * bytes, see dict_code_width); 8-aligned, the numbers; 8-aligned, the
+ * templates as aligned varlenas.
+ */
+static bool
+build_str_template(ShredKey *key, StringInfo out)
+{
+	uint32		n = key->counts[1];
+	StringInfoData tmpls;		/* distinct templates, aligned varlenas */
+	StringInfoData cur;
+	uint64	   *nums;
+	uint32		nnums = 0;
+	uint32		numcap = 64;
+	uint32	   *codes;
+	uint32	   *entoff;
+	uint32		ntmpl = 0;
+	uint32		tsize = 16;
+	int32	   *table;
+	uint64		maxnum = 0;
+	Size		packed = 0;
+	Size		soff = 0;
+	uint32		hdr[4];
+	int			width,
+				w;
+	uint32		i;
+
+	if (n < COL_JSONB_DICT_MIN)
+		return false;
+	while (tsize < n * 2)
+		tsize <<= 1;
+	table = palloc(sizeof(int32) * tsize);
+	memset(table, 0xFF, sizeof(int32) * tsize);
+	entoff = palloc(sizeof(uint32) * n);
+	codes = palloc(sizeof(uint32) * n);
+	nums = palloc(sizeof(uint64) * numcap);
+	initStringInfo(&tmpls);
+	initStringInfo(&cur);
+	for (i = 0; i < n; i++)
+	{
+		const char *p;
+		uint32		len,
+					j;
+		uint32		slot;
+
+		soff = TYPEALIGN(8, soff);
+		p = key->strs.data + soff + VARHDRSZ;
+		len = VARSIZE(key->strs.data + soff) - VARHDRSZ;
+		soff += len + VARHDRSZ;
+		packed += len + 2;
+		resetStringInfo(&cur);
+		for (j = 0; j < len;)
+		{
+			uint32		run = 0;
+
+			if (p[j] == COL_JSONB_NUM_MARK)
+				goto fail;
+			while (j + run < len && p[j + run] >= '0' && p[j + run] <= '9')
+				run++;
+			if (run == 0)
+			{
+				appendStringInfoCharMacro(&cur, p[j]);
+				j++;
+				continue;
+			}
+			if (run <= COL_JSONB_NUM_DIGITS && (run == 1 || p[j] != '0'))
+			{
+				uint64		v = 0;
+				uint32		d;
+
+				for (d = 0; d < run; d++)
+					v = v * 10 + (uint64) (p[j + d] - '0');
+				if (nnums == numcap)
+				{
+					numcap *= 2;
+					nums = repalloc(nums, sizeof(uint64) * numcap);
+				}
+				nums[nnums++] = v;
+				maxnum = Max(maxnum, v);
+				appendStringInfoCharMacro(&cur, COL_JSONB_NUM_MARK);
+			}
+			else
+				appendBinaryStringInfo(&cur, p + j, run);
+			j += run;
+		}
+		slot = hash_bytes((const unsigned char *) cur.data, cur.len) & (tsize - 1);
+		for (;;)
+		{
+			int32		e = table[slot];
+
+			if (e < 0)
+			{
+				while (tmpls.len % 8 != 0)
+					appendStringInfoCharMacro(&tmpls, '\0');
+				entoff[ntmpl] = tmpls.len;
+				append_aligned_varlena(&tmpls, cur.data, cur.len);
+				table[slot] = ntmpl;
+				codes[i] = ntmpl++;
+				break;
+			}
+			if (VARSIZE(tmpls.data + entoff[e]) - VARHDRSZ == (uint32) cur.len &&
+				memcmp(tmpls.data + entoff[e] + VARHDRSZ, cur.data, cur.len) == 0)
+			{
+				codes[i] = e;
+				break;
+			}
+			slot = (slot + 1) & (tsize - 1);
+		}
+	}
+	width = (ColBitWidth(maxnum) + 7) / 8;
+	w = dict_code_width(ntmpl);
+	if (nnums == 0 || ntmpl > n / 2 ||
+		(Size) n * w + (Size) nnums * width + tmpls.len >= packed * 3 / 4)
+		goto fail;
+	hdr[0] = ntmpl;
+	hdr[1] = nnums;
+	hdr[2] = width;
+	hdr[3] = 0;
+	appendBinaryStringInfo(out, (char *) hdr, sizeof(hdr));
+	for (i = 0; i < n; i++)
+		appendBinaryStringInfo(out, (char *) &codes[i], w);	/* little-endian */
+	while (out->len % 8 != 0)
+		appendStringInfoCharMacro(out, '\0');
+	for (i = 0; i < nnums; i++)
+		appendBinaryStringInfo(out, (char *) &nums[i], width);
+	while (out->len % 8 != 0)
+		appendStringInfoCharMacro(out, '\0');
+	appendBinaryStringInfo(out, tmpls.data, tmpls.len);
+	pfree(table);
+	pfree(entoff);
+	pfree(codes);
+	pfree(nums);
+	pfree(tmpls.data);
+	pfree(cur.data);
+	return true;
+
+fail:
+	pfree(table);
+	pfree(entoff);
+	pfree(codes);
+	pfree(nums);
+	pfree(tmpls.data);
+	pfree(cur.data);
+	return false;
+}
+
 /* Append v as a little-endian base-128 varint (7 bits per byte). */
 static void
 append_varint(StringInfo s, uint32 v)
@@ -251,17 +419,6 @@ read_varint(const char *raw, uint64 *off, uint64 end)
 	}
 	ColCorrupt("shredded jsonb stream has a bad length");
 	return 0;					/* keep compiler quiet */
-}
-
-/* Bytes per dictionary code for a dictionary of ndict entries. */
-static int
-dict_code_width(uint32 ndict)
-{
-	if (ndict <= 256)
-		return 1;
-	if (ndict <= 65536)
-		return 2;
-	return 4;
 }
 
 /* Append a compressed blob: uint64 stored_len, raw_len, uint8 comp, pad. */
@@ -540,6 +697,8 @@ ColJsonbShred(Datum *values, int nn, StringInfo out)
 			initStringInfo(&dict);
 			codes = palloc(sizeof(uint32) * Max(key->counts[1], 1));
 			dhdr[0] = build_str_dict(key, codes, &dict);
+			if (dhdr[0] == 0 && build_str_template(key, &dict))
+				dhdr[1] = 1;
 
 			initStringInfo(&raw);
 			appendBinaryStringInfo(&raw, (char *) key->counts, sizeof(key->counts));
@@ -550,7 +709,14 @@ ColJsonbShred(Datum *values, int nn, StringInfo out)
 			while (raw.len % 8 != 0)
 				appendStringInfoCharMacro(&raw, '\0');
 			appendBinaryStringInfo(&raw, key->ints.data, key->ints.len);
-			if (dhdr[0] == 0)
+			if (dhdr[1] == 1)
+			{
+				/* templates (built into dict) */
+				while (raw.len % 8 != 0)
+					appendStringInfoCharMacro(&raw, '\0');
+				appendBinaryStringInfo(&raw, dict.data, dict.len);
+			}
+			else if (dhdr[0] == 0)
 			{
 				/* packed: each length, then its bytes, no padding */
 				Size		soff = 0;
@@ -860,6 +1026,116 @@ stream_decode(ShredView *sv, int k, KeyStream *ks)
 			arr[i] = dict[c];
 		}
 		pfree(dict);
+		ks->strs = arr;
+		t = 1;
+	}
+	else if (dhdr[1] == 1)
+	{
+		/* templates and numbers (see build_str_template) */
+		uint32		th[4];
+		int			w;
+		const char *codes;
+		const char *numbytes;
+		const char **tmpl;
+		uint32	   *marks;
+		const char **arr;
+		uint64		total = 0;
+		uint32		ni = 0;
+		char	   *buf,
+				   *bp;
+
+		off = TYPEALIGN(8, off);
+		if (off + sizeof(th) > end)
+			ColCorrupt("shredded jsonb stream is truncated");
+		memcpy(th, raw + off, sizeof(th));
+		off += sizeof(th);
+		if (th[0] == 0 || th[0] > counts[1] || th[2] > 8 || th[3] != 0 ||
+			th[1] > (uint32) (MaxAllocSize / 20))
+			ColCorrupt("shredded jsonb string templates have a bad header");
+		w = dict_code_width(th[0]);
+		if ((uint64) counts[1] * w > end - off)
+			ColCorrupt("shredded jsonb stream is truncated");
+		codes = raw + off;
+		off = TYPEALIGN(8, off + (uint64) counts[1] * w);
+		if ((uint64) th[1] * th[2] > end - off)
+			ColCorrupt("shredded jsonb stream is truncated");
+		numbytes = raw + off;
+		off = TYPEALIGN(8, off + (uint64) th[1] * th[2]);
+		tmpl = palloc(sizeof(char *) * th[0]);
+		marks = palloc0(sizeof(uint32) * th[0]);
+		for (i = 0; i < (int) th[0]; i++)
+		{
+			uint32		len,
+						j;
+
+			off = TYPEALIGN(8, off);
+			if (off + VARHDRSZ > end)
+				ColCorrupt("shredded jsonb stream is truncated");
+			len = VARSIZE(raw + off);
+			if (len < VARHDRSZ || len > end - off)
+				ColCorrupt("shredded jsonb value is truncated");
+			tmpl[i] = raw + off;
+			for (j = VARHDRSZ; j < len; j++)
+				marks[i] += raw[off + j] == COL_JSONB_NUM_MARK;
+			off += len;
+		}
+		/* sizes: each mark becomes at most 20 digits */
+		for (i = 0; i < (int) counts[1]; i++)
+		{
+			uint32		c = 0;
+
+			memcpy(&c, codes + (Size) i * w, w);
+			if (c >= th[0])
+				ColCorrupt("shredded jsonb string code is out of range");
+			total += INTALIGN(VARSIZE(tmpl[c]) + 19 * (uint64) marks[c]);
+		}
+		if (total > MaxAllocHugeSize)
+			ColCorrupt("shredded jsonb strings are too long");
+		buf = MemoryContextAllocHuge(CurrentMemoryContext, Max(total, 8));
+		bp = buf;
+		arr = palloc(sizeof(char *) * Max(counts[1], 1));
+		for (i = 0; i < (int) counts[1]; i++)
+		{
+			uint32		c = 0;
+			const char *tp;
+			uint32		tl,
+						j;
+			char	   *dp = bp + VARHDRSZ;
+
+			memcpy(&c, codes + (Size) i * w, w);
+			tp = VARDATA(tmpl[c]);
+			tl = VARSIZE(tmpl[c]) - VARHDRSZ;
+			for (j = 0; j < tl; j++)
+			{
+				if (tp[j] == COL_JSONB_NUM_MARK)
+				{
+					uint64		v = 0;
+					char		digits[24];
+					int			nd = 0;
+
+					if (ni >= th[1])
+						ColCorrupt("shredded jsonb string templates lack numbers");
+					memcpy(&v, numbytes + (Size) ni * th[2], th[2]);
+					ni++;
+					do
+					{
+						digits[nd++] = (char) ('0' + v % 10);
+						v /= 10;
+					} while (v > 0);
+					while (nd > 0)
+						*dp++ = digits[--nd];
+				}
+				else
+					*dp++ = tp[j];
+			}
+			SET_VARSIZE(bp, dp - bp);
+			arr[i] = bp;
+			bp += INTALIGN(dp - bp);
+		}
+		if (ni != th[1])
+			ColCorrupt("shredded jsonb string templates have numbers left over");
+		pfree(tmpl);
+		pfree(marks);
 		ks->strs = arr;
 		t = 1;
 	}
