@@ -13,7 +13,11 @@
  *	  frame-of-reference bit packing (value - min), delta bit packing
  *	  (first value, then delta - min delta, which suits sorted and
  *	  time-like data; subtracting the minimum makes zigzag coding of
- *	  negative deltas unnecessary) and raw fixed width;
+ *	  negative deltas unnecessary) and raw fixed width; values wider than
+ *	  a byte are not bit-packed but split into byte planes (all lowest
+ *	  bytes, then all second bytes...): zstd then squeezes the mostly
+ *	  small high bytes of log-normal durations and time offsets, which
+ *	  bit packing sized by the largest value wastes;
  *	- other fixed-length types (tempo.trace_id, uuid, interval...): raw,
  *	  one aligned slot per value, or runs (bit-packed run lengths, then one
  *	  slot per run) when values repeat in runs, as the trace ids of the
@@ -271,6 +275,41 @@ ColUnpackBits(const char *src, int n, int width, uint64 *dst)
 			v |= w[idx + 1] << (64 - sh);
 		dst[i] = v & mask;
 	}
+}
+
+/* Byte planes of n values of nbytes bytes each: plane p holds byte p of each. */
+static void
+pack_planes(const uint64 *v, int n, int nbytes, char *dst)
+{
+	int			p,
+				i;
+
+	for (p = 0; p < nbytes; p++)
+		for (i = 0; i < n; i++)
+			dst[(Size) p * n + i] = (char) (v[i] >> (8 * p));
+}
+
+static void
+unpack_planes(const char *src, int n, int nbytes, uint64 *dst)
+{
+	int			p,
+				i;
+
+	memset(dst, 0, sizeof(uint64) * n);
+	for (p = 0; p < nbytes; p++)
+		for (i = 0; i < n; i++)
+			dst[i] |= (uint64) (uint8) src[(Size) p * n + i] << (8 * p);
+}
+
+static inline uint64
+plane_value(const char *src, int n, int nbytes, int idx)
+{
+	uint64		v = 0;
+	int			p;
+
+	for (p = 0; p < nbytes; p++)
+		v |= (uint64) (uint8) src[(Size) p * n + idx] << (8 * p);
+	return v;
 }
 
 /* ---------------- hashing and bloom filters ---------------- */
@@ -578,23 +617,32 @@ encode_ints(ColTypeInfo *ti, Datum *dense, int nn, ColBuf *b, ColEncodedChunk *o
 	{
 		int64		hdr[2];
 
-		out->encoding = COL_ENC_INT_FOR;
+		out->encoding = wfor > 8 ? COL_ENC_INT_FOR_PLANES : COL_ENC_INT_FOR;
 		hdr[0] = min;
 		hdr[1] = wfor;
 		colbuf_append(b, hdr, sizeof(hdr));
 		tmp = palloc(sizeof(uint64) * nn);
 		for (i = 0; i < nn; i++)
 			tmp[i] = (uint64) v[i] - (uint64) min;
-		colbuf_reserve(b, ColPackedBytes(nn, wfor));
-		ColPackBits(tmp, nn, wfor, b->data + b->len);
-		b->len += ColPackedBytes(nn, wfor);
+		if (wfor > 8)
+		{
+			colbuf_reserve(b, (Size) nn * ((wfor + 7) / 8));
+			pack_planes(tmp, nn, (wfor + 7) / 8, b->data + b->len);
+			b->len += (Size) nn * ((wfor + 7) / 8);
+		}
+		else
+		{
+			colbuf_reserve(b, ColPackedBytes(nn, wfor));
+			ColPackBits(tmp, nn, wfor, b->data + b->len);
+			b->len += ColPackedBytes(nn, wfor);
+		}
 		pfree(tmp);
 	}
 	else
 	{
 		int64		hdr[3];
 
-		out->encoding = COL_ENC_INT_DELTA;
+		out->encoding = wdelta > 8 ? COL_ENC_INT_DELTA_PLANES : COL_ENC_INT_DELTA;
 		hdr[0] = v[0];
 		hdr[1] = dmin;
 		hdr[2] = wdelta;
@@ -602,9 +650,18 @@ encode_ints(ColTypeInfo *ti, Datum *dense, int nn, ColBuf *b, ColEncodedChunk *o
 		tmp = palloc(sizeof(uint64) * Max(nn - 1, 1));
 		for (i = 1; i < nn; i++)
 			tmp[i - 1] = ((uint64) v[i] - (uint64) v[i - 1]) - (uint64) dmin;
-		colbuf_reserve(b, ColPackedBytes(nn - 1, wdelta));
-		ColPackBits(tmp, nn - 1, wdelta, b->data + b->len);
-		b->len += ColPackedBytes(nn - 1, wdelta);
+		if (wdelta > 8)
+		{
+			colbuf_reserve(b, (Size) (nn - 1) * ((wdelta + 7) / 8));
+			pack_planes(tmp, nn - 1, (wdelta + 7) / 8, b->data + b->len);
+			b->len += (Size) (nn - 1) * ((wdelta + 7) / 8);
+		}
+		else
+		{
+			colbuf_reserve(b, ColPackedBytes(nn - 1, wdelta));
+			ColPackBits(tmp, nn - 1, wdelta, b->data + b->len);
+			b->len += ColPackedBytes(nn - 1, wdelta);
+		}
 		pfree(tmp);
 	}
 	pfree(v);
@@ -1078,7 +1135,7 @@ decode_ints(ColTypeInfo *ti, uint8 enc, const char *raw, uint64 off, uint64 end,
 			}
 		}
 	}
-	else if (enc == COL_ENC_INT_FOR)
+	else if (enc == COL_ENC_INT_FOR || enc == COL_ENC_INT_FOR_PLANES)
 	{
 		int64		hdr[2];
 		uint64	   *tmp;
@@ -1088,14 +1145,22 @@ decode_ints(ColTypeInfo *ti, uint8 enc, const char *raw, uint64 off, uint64 end,
 		off += sizeof(hdr);
 		if (hdr[1] < 0 || hdr[1] > 64)
 			ColCorrupt("bad bit width");
-		NEED(off, ColPackedBytes(nn, (int) hdr[1]), end);
 		tmp = palloc(sizeof(uint64) * nn);
-		ColUnpackBits(raw + off, nn, (int) hdr[1], tmp);
+		if (enc == COL_ENC_INT_FOR_PLANES)
+		{
+			NEED(off, (uint64) nn * ((hdr[1] + 7) / 8), end);
+			unpack_planes(raw + off, nn, (int) (hdr[1] + 7) / 8, tmp);
+		}
+		else
+		{
+			NEED(off, ColPackedBytes(nn, (int) hdr[1]), end);
+			ColUnpackBits(raw + off, nn, (int) hdr[1], tmp);
+		}
 		for (i = 0; i < nn; i++)
 			out[i] = int_to_datum((int64) ((uint64) hdr[0] + tmp[i]), ti->typlen);
 		pfree(tmp);
 	}
-	else if (enc == COL_ENC_INT_DELTA)
+	else if (enc == COL_ENC_INT_DELTA || enc == COL_ENC_INT_DELTA_PLANES)
 	{
 		int64		hdr[3];
 		uint64	   *tmp;
@@ -1106,9 +1171,17 @@ decode_ints(ColTypeInfo *ti, uint8 enc, const char *raw, uint64 off, uint64 end,
 		off += sizeof(hdr);
 		if (hdr[2] < 0 || hdr[2] > 64)
 			ColCorrupt("bad bit width");
-		NEED(off, ColPackedBytes(nn - 1, (int) hdr[2]), end);
 		tmp = palloc(sizeof(uint64) * Max(nn - 1, 1));
-		ColUnpackBits(raw + off, nn - 1, (int) hdr[2], tmp);
+		if (enc == COL_ENC_INT_DELTA_PLANES)
+		{
+			NEED(off, (uint64) (nn - 1) * ((hdr[2] + 7) / 8), end);
+			unpack_planes(raw + off, nn - 1, (int) (hdr[2] + 7) / 8, tmp);
+		}
+		else
+		{
+			NEED(off, ColPackedBytes(nn - 1, (int) hdr[2]), end);
+			ColUnpackBits(raw + off, nn - 1, (int) hdr[2], tmp);
+		}
 		cur = (uint64) hdr[0];
 		out[0] = int_to_datum((int64) cur, ti->typlen);
 		for (i = 1; i < nn; i++)
@@ -1579,6 +1652,8 @@ ColDecodeChunkRows(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
 	}
 	else if (ti->typbyval && (cd->encoding == COL_ENC_INT_FOR ||
 							  cd->encoding == COL_ENC_INT_DELTA ||
+							  cd->encoding == COL_ENC_INT_FOR_PLANES ||
+							  cd->encoding == COL_ENC_INT_DELTA_PLANES ||
 							  cd->encoding == COL_ENC_FIXED_RAW))
 	{
 		if (!(ti->typlen == 1 || ti->typlen == 2 || ti->typlen == 4 || ti->typlen == 8))
@@ -1622,21 +1697,26 @@ ColDecodeChunkRows(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
 				vec->values[i] = int_to_datum(x, ti->typlen);
 			}
 		}
-		else if (cd->encoding == COL_ENC_INT_FOR)
+		else if (cd->encoding == COL_ENC_INT_FOR ||
+				 cd->encoding == COL_ENC_INT_FOR_PLANES)
 		{
 			int64		hdr[2];
+			bool		planes = cd->encoding == COL_ENC_INT_FOR_PLANES;
 
 			NEED(off, sizeof(hdr), end);
 			memcpy(hdr, raw + off, sizeof(hdr));
 			off += sizeof(hdr);
 			if (hdr[1] < 0 || hdr[1] > 64)
 				ColCorrupt("bad bit width");
-			NEED(off, ColPackedBytes(nn, (int) hdr[1]), end);
+			NEED(off, planes ? (uint64) nn * ((hdr[1] + 7) / 8) :
+				 ColPackedBytes(nn, (int) hdr[1]), end);
 			for (i = 0; i < nsel; i++)
 				if (didx[i] >= 0)
 					vec->values[i] =
 						int_to_datum((int64) ((uint64) hdr[0] +
-											  unpack_one(raw + off, didx[i], (int) hdr[1])),
+											  (planes ?
+											   plane_value(raw + off, nn, (int) (hdr[1] + 7) / 8, didx[i]) :
+											   unpack_one(raw + off, didx[i], (int) hdr[1]))),
 									 ti->typlen);
 		}
 		else
@@ -1644,13 +1724,15 @@ ColDecodeChunkRows(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
 			int64		hdr[3];
 			uint64		cur;
 			int			d = 0;
+			bool		planes = cd->encoding == COL_ENC_INT_DELTA_PLANES;
 
 			NEED(off, sizeof(hdr), end);
 			memcpy(hdr, raw + off, sizeof(hdr));
 			off += sizeof(hdr);
 			if (hdr[2] < 0 || hdr[2] > 64)
 				ColCorrupt("bad bit width");
-			NEED(off, ColPackedBytes(nn - 1, (int) hdr[2]), end);
+			NEED(off, planes ? (uint64) (nn - 1) * ((hdr[2] + 7) / 8) :
+				 ColPackedBytes(nn - 1, (int) hdr[2]), end);
 			cur = (uint64) hdr[0];
 			for (i = 0; i < nsel; i++)
 			{
@@ -1658,7 +1740,9 @@ ColDecodeChunkRows(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
 					continue;
 				while (d < didx[i])
 				{
-					cur += unpack_one(raw + off, d, (int) hdr[2]) + (uint64) hdr[1];
+					cur += (planes ?
+							plane_value(raw + off, nn - 1, (int) (hdr[2] + 7) / 8, d) :
+							unpack_one(raw + off, d, (int) hdr[2])) + (uint64) hdr[1];
 					d++;
 				}
 				vec->values[i] = int_to_datum((int64) cur, ti->typlen);
@@ -1845,6 +1929,8 @@ ColDecodeChunk(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
 	}
 	else if (ti->typbyval && (cd->encoding == COL_ENC_INT_FOR ||
 							  cd->encoding == COL_ENC_INT_DELTA ||
+							  cd->encoding == COL_ENC_INT_FOR_PLANES ||
+							  cd->encoding == COL_ENC_INT_DELTA_PLANES ||
 							  cd->encoding == COL_ENC_FIXED_RAW))
 	{
 		if (!(ti->typlen == 1 || ti->typlen == 2 || ti->typlen == 4 || ti->typlen == 8))

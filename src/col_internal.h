@@ -94,8 +94,10 @@ typedef enum ColEncoding
 	COL_ENC_FIXED_RUNS,			/* packed run lengths + one value a run */
 	COL_ENC_DERIVED_TS,			/* timestamp = source int8 nanoseconds / 1000
 								 * (no bytes of its own) */
-	COL_ENC_PARENT_REF			/* span id = the source column's value in
+	COL_ENC_PARENT_REF,			/* span id = the source column's value in
 								 * another row of the chunk, or a literal */
+	COL_ENC_INT_FOR_PLANES,		/* COL_ENC_INT_FOR with byte planes */
+	COL_ENC_INT_DELTA_PLANES	/* COL_ENC_INT_DELTA with byte planes */
 } ColEncoding;
 
 typedef enum ColCompression

@@ -37,6 +37,18 @@
  * shape[nn].  Each key's type[] array then has one entry per row that has
  * the key, never ABSENT.
  *
+ * Keys with at most COL_JSONB_CAT_MAX distinct values in a chunk, all
+ * strings, integers, booleans or nulls (http.route, db.system,
+ * server.port...) can be categorical: their value becomes part of the
+ * row's shape (as long as refining the shapes by it keeps them at most
+ * COL_JSONB_MAX_SHAPES, see append_shapes), since such values mostly
+ * follow the kind of span as closely as the key set does.
+ * Their streams (string header word 1 = 2) hold no per-row data: after
+ * the counts and string header, uint32 nvals and a pad, uint8 vid[nshapes]
+ * (the value of each shape, 0xFF where the shape lacks the key), uint8
+ * vtype[nvals], 8-aligned int64 vint[nvals], then the string values as
+ * aligned varlenas in value order.
+ *
  * Reading one key therefore decompresses and decodes only that key's
  * stream.  Whole values are rebuilt (only when the column is projected)
  * by pushing every present key's value into a new object; jsonb objects
@@ -73,6 +85,8 @@
 										 * rows */
 #define COL_JSONB_KNOWN_FLAGS	(COL_JSONB_F_STRDICT | COL_JSONB_F_SHAPES)
 #define COL_JSONB_DICT_MIN	8		/* fewer strings: never a dictionary */
+#define COL_JSONB_CAT_MAX	128		/* most values of a categorical key */
+#define COL_JSONB_MAX_SHAPES 256	/* most shapes refined by values */
 
 typedef struct ShredKey
 {
@@ -80,6 +94,13 @@ typedef struct ShredKey
 	int			len;
 	uint32		hash;
 	uint8	   *types;			/* [nn] */
+	/* categorical keys (see classify_key) */
+	bool		cat;
+	int			nvals;
+	uint8	   *vid;			/* [nn] value of each row that has the key */
+	uint8		vtype[COL_JSONB_CAT_MAX];
+	int64		vint[COL_JSONB_CAT_MAX];
+	const char *vstr[COL_JSONB_CAT_MAX];	/* aligned varlenas in strs */
 	uint32		counts[4];
 	StringInfoData ints;
 	StringInfoData strs;
@@ -442,19 +463,74 @@ append_blob(StringInfo out, const char *data, Size len)
 	pfree(dst);
 }
 
-/* Append the shape section (see the file header) of nn rows. */
+/*
+ * Decide whether a key is categorical (see the file header) and if so
+ * number its values: key->vid[i] for each row i that has the key.
+ */
 static void
-append_shapes(ShredKey **keys, int nkeys, int nn, StringInfo out)
+classify_key(ShredKey *key, int nn)
+{
+	Size		soff = 0;
+	uint64		ioff = 0;
+	int			i;
+
+	key->cat = false;
+	if (key->counts[2] != 0 || key->counts[3] != 0)
+		return;
+	key->vid = palloc(Max(nn, 1));
+	key->nvals = 0;
+	for (i = 0; i < nn; i++)
+	{
+		uint8		t = key->types[i];
+		int64		iv = 0;
+		const char *sv = NULL;
+		int			v;
+
+		if (t == COL_KV_ABSENT)
+			continue;
+		if (t == COL_KV_INT || t == COL_KV_BOOL)
+		{
+			memcpy(&iv, key->ints.data + ioff, 8);
+			ioff += 8;
+		}
+		else if (t == COL_KV_STRING)
+		{
+			soff = TYPEALIGN(8, soff);
+			sv = key->strs.data + soff;
+			soff += VARSIZE(sv);
+		}
+		for (v = 0; v < key->nvals; v++)
+		{
+			if (key->vtype[v] != t)
+				continue;
+			if (sv == NULL ? key->vint[v] == iv :
+				(VARSIZE(key->vstr[v]) == VARSIZE(sv) &&
+				 memcmp(key->vstr[v], sv, VARSIZE(sv)) == 0))
+				break;
+		}
+		if (v == key->nvals)
+		{
+			if (v == COL_JSONB_CAT_MAX)
+				return;
+			key->vtype[v] = t;
+			key->vint[v] = iv;
+			key->vstr[v] = sv;
+			key->nvals++;
+		}
+		key->vid[i] = (uint8) v;
+	}
+	key->cat = true;
+}
+
+/* Shapes by key set alone: codes[nn], bitmaps (words uint64 a shape). */
+static int
+number_shapes(ShredKey **keys, int nkeys, int nn, uint16 *codes, uint64 *bitmaps)
 {
 	int			words = (nkeys + 63) / 64;
 	uint64	   *row = palloc0(sizeof(uint64) * Max(words, 1));
-	uint64	   *shapes = palloc(sizeof(uint64) * Max(words, 1) * Max(nn, 1));
-	uint16	   *codes = palloc(sizeof(uint16) * Max(nn, 1));
 	int			tsize = 16;
 	int32	   *table;
-	uint32		nshapes = 0;
-	StringInfoData blob;
-	uint32		hdr[2];
+	int			nshapes = 0;
 	int			i,
 				k;
 
@@ -477,12 +553,12 @@ append_shapes(ShredKey **keys, int nkeys, int nn, StringInfo out)
 
 			if (e < 0)
 			{
-				memcpy(shapes + (Size) nshapes * words, row, sizeof(uint64) * words);
+				memcpy(bitmaps + (Size) nshapes * words, row, sizeof(uint64) * words);
 				table[slot] = nshapes;
 				codes[i] = nshapes++;
 				break;
 			}
-			if (memcmp(shapes + (Size) e * words, row, sizeof(uint64) * words) == 0)
+			if (memcmp(bitmaps + (Size) e * words, row, sizeof(uint64) * words) == 0)
 			{
 				codes[i] = e;
 				break;
@@ -490,18 +566,144 @@ append_shapes(ShredKey **keys, int nkeys, int nn, StringInfo out)
 			slot = (slot + 1) & (tsize - 1);
 		}
 	}
+	pfree(table);
+	pfree(row);
+	return nshapes;
+}
+
+/*
+ * Refine the shapes codes[nn] (nshapes of them, key bitmaps in bitmaps)
+ * by the values of key: returns the new number of shapes, or -1 (nothing
+ * changed) when that would exceed COL_JSONB_MAX_SHAPES.
+ */
+static int
+refine_shapes(ShredKey *key, int nn, uint16 *codes, int nshapes,
+			  uint64 *bitmaps, int words)
+{
+	int			tsize = 4 * COL_JSONB_MAX_SHAPES;
+	uint32	   *tkey = palloc(sizeof(uint32) * tsize);
+	int32	   *tid = palloc(sizeof(int32) * tsize);
+	uint16	   *ncodes = palloc(sizeof(uint16) * Max(nn, 1));
+	int32	   *from = palloc(sizeof(int32) * COL_JSONB_MAX_SHAPES);
+	uint64	   *old;
+	int			n = 0;
+	int			i;
+
+	memset(tid, 0xFF, sizeof(int32) * tsize);
+	for (i = 0; i < nn; i++)
+	{
+		uint32		kv = ((uint32) codes[i] << 5) |
+			(key->types[i] == COL_KV_ABSENT ? 0 : key->vid[i] + 1);
+		uint32		slot = hash_bytes_uint32(kv) & (tsize - 1);
+
+		while (tid[slot] >= 0 && tkey[slot] != kv)
+			slot = (slot + 1) & (tsize - 1);
+		if (tid[slot] < 0)
+		{
+			if (n == COL_JSONB_MAX_SHAPES)
+			{
+				n = -1;
+				goto done;
+			}
+			tkey[slot] = kv;
+			tid[slot] = n;
+			from[n++] = codes[i];
+		}
+		ncodes[i] = tid[slot];
+	}
+	memcpy(codes, ncodes, sizeof(uint16) * nn);
+	old = palloc(sizeof(uint64) * Max(words, 1) * Max(nshapes, 1));
+	memcpy(old, bitmaps, sizeof(uint64) * words * nshapes);
+	for (i = 0; i < n; i++)
+		memcpy(bitmaps + (Size) i * words, old + (Size) from[i] * words,
+			   sizeof(uint64) * words);
+	pfree(old);
+done:
+	pfree(tkey);
+	pfree(tid);
+	pfree(ncodes);
+	pfree(from);
+	return n;
+}
+
+/*
+ * Append the shape section (see the file header) of nn rows; sets
+ * codes[nn] and returns the number of shapes.  Rows are told apart by key
+ * set, then by the values of candidate categorical keys, fewest values
+ * first, as long as the shapes stay few: keys whose values follow from
+ * the shape (db.system from the key set and an earlier key...) cost
+ * nothing, others only while they fit.
+ */
+static int
+append_shapes(ShredKey **keys, int nkeys, int nn, StringInfo out, uint16 *codes)
+{
+	int			words = (nkeys + 63) / 64;
+	uint64	   *bitmaps;
+	int			nshapes;
+	StringInfoData blob;
+	uint32		hdr[2];
+	int			nv,
+				k;
+
+	for (k = 0; k < nkeys; k++)
+		classify_key(keys[k], nn);
+	bitmaps = palloc(sizeof(uint64) * Max(words, 1) * Max(nn, 1));
+	nshapes = number_shapes(keys, nkeys, nn, codes, bitmaps);
+	for (nv = 1; nv <= COL_JSONB_CAT_MAX; nv++)
+	{
+		for (k = 0; k < nkeys; k++)
+		{
+			int			r;
+
+			if (!keys[k]->cat || keys[k]->nvals != nv)
+				continue;
+			r = nshapes > COL_JSONB_MAX_SHAPES ? -1 :
+				refine_shapes(keys[k], nn, codes, nshapes, bitmaps, words);
+			if (r < 0)
+				keys[k]->cat = false;
+			else
+				nshapes = r;
+		}
+	}
 	initStringInfo(&blob);
 	hdr[0] = nshapes;
 	hdr[1] = words;
 	appendBinaryStringInfo(&blob, (char *) hdr, sizeof(hdr));
-	appendBinaryStringInfo(&blob, (char *) shapes, sizeof(uint64) * words * nshapes);
+	appendBinaryStringInfo(&blob, (char *) bitmaps, sizeof(uint64) * words * nshapes);
 	appendBinaryStringInfo(&blob, (char *) codes, sizeof(uint16) * nn);
 	append_blob(out, blob.data, blob.len);
 	pfree(blob.data);
-	pfree(table);
-	pfree(codes);
-	pfree(shapes);
-	pfree(row);
+	pfree(bitmaps);
+	return nshapes;
+}
+
+/* The stream of a categorical key (see the file header). */
+static void
+append_categorical(ShredKey *key, int nn, const uint16 *codes, int nshapes,
+				   StringInfo raw)
+{
+	uint8	   *vid = palloc(Max(nshapes, 1));
+	uint32		h[2];
+	int			i,
+				v;
+
+	memset(vid, 0xFF, Max(nshapes, 1));
+	for (i = 0; i < nn; i++)
+		if (key->types[i] != COL_KV_ABSENT)
+			vid[codes[i]] = key->vid[i];
+	h[0] = key->nvals;
+	h[1] = 0;
+	appendBinaryStringInfo(raw, (char *) h, sizeof(h));
+	appendBinaryStringInfo(raw, (char *) vid, nshapes);
+	appendBinaryStringInfo(raw, (char *) key->vtype, key->nvals);
+	while (raw->len % 8 != 0)
+		appendStringInfoCharMacro(raw, '\0');
+	appendBinaryStringInfo(raw, (char *) key->vint, sizeof(int64) * key->nvals);
+	for (v = 0; v < key->nvals; v++)
+		if (key->vtype[v] == COL_KV_STRING)
+			append_aligned_varlena(raw, VARDATA(key->vstr[v]),
+								   VARSIZE(key->vstr[v]) - VARHDRSZ);
+	pfree(vid);
 }
 
 static ShredKey *
@@ -561,6 +763,8 @@ ColJsonbShred(Datum *values, int nn, StringInfo out)
 	Size		dataoff;
 	ShredDirEntry *dir;
 	bool		ok = true;
+	uint16	   *shape_codes;
+	int			nshapes;
 
 	for (i = 0; i < nn; i++)
 	{
@@ -681,7 +885,8 @@ ColJsonbShred(Datum *values, int nn, StringInfo out)
 		}
 		while (out->len % 8 != 0)
 			appendStringInfoCharMacro(out, '\0');
-		append_shapes(keys, nkeys, nn, out);
+		shape_codes = palloc(sizeof(uint16) * Max(nn, 1));
+		nshapes = append_shapes(keys, nkeys, nn, out, shape_codes);
 		dataoff = out->len;
 		for (k = 0; k < nkeys; k++)
 		{
@@ -696,11 +901,19 @@ ColJsonbShred(Datum *values, int nn, StringInfo out)
 
 			initStringInfo(&dict);
 			codes = palloc(sizeof(uint32) * Max(key->counts[1], 1));
+			initStringInfo(&raw);
+			if (key->cat)
+			{
+				dhdr[1] = 2;
+				appendBinaryStringInfo(&raw, (char *) key->counts, sizeof(key->counts));
+				appendBinaryStringInfo(&raw, (char *) dhdr, sizeof(dhdr));
+				append_categorical(key, nn, shape_codes, nshapes, &raw);
+				goto compress;
+			}
 			dhdr[0] = build_str_dict(key, codes, &dict);
 			if (dhdr[0] == 0 && build_str_template(key, &dict))
 				dhdr[1] = 1;
 
-			initStringInfo(&raw);
 			appendBinaryStringInfo(&raw, (char *) key->counts, sizeof(key->counts));
 			appendBinaryStringInfo(&raw, (char *) dhdr, sizeof(dhdr));
 			for (i = 0; i < nn; i++)
@@ -755,14 +968,15 @@ ColJsonbShred(Datum *values, int nn, StringInfo out)
 					appendStringInfoCharMacro(&raw, '\0');
 				appendBinaryStringInfo(&raw, dict.data, dict.len);
 			}
-			pfree(codes);
-			pfree(dict.data);
 			while (raw.len % 8 != 0)
 				appendStringInfoCharMacro(&raw, '\0');
 			appendBinaryStringInfo(&raw, key->nums.data, key->nums.len);
 			while (raw.len % 8 != 0)
 				appendStringInfoCharMacro(&raw, '\0');
 			appendBinaryStringInfo(&raw, key->others.data, key->others.len);
+compress:
+			pfree(codes);
+			pfree(dict.data);
 
 			dir[k].offset = out->len;
 			dir[k].raw_len = raw.len;
@@ -903,6 +1117,105 @@ typedef struct KeyStream
 	const char **others;
 } KeyStream;
 
+/* Whether the rows of shape sh have key k. */
+#define SHAPE_HAS(sv, sh, k) \
+	(((sv)->shapes[(Size) (sh) * (sv)->words + (k) / 64] >> ((k) % 64)) & 1)
+
+/* Decode the stream of a categorical key (see the file header). */
+static void
+stream_decode_categorical(ShredView *sv, int k, const char *raw, uint64 off,
+						  uint64 end, const uint32 *counts, KeyStream *ks)
+{
+	uint32		h[2];
+	const uint8 *vid;
+	const uint8 *vtype;
+	int64	   *vint;
+	const char *vstr[COL_JSONB_CAT_MAX];
+	uint8	   *types;
+	int64	   *ints;
+	const char **strs;
+	uint32		seen[4] = {0, 0, 0, 0};
+	int			i,
+				v;
+
+	if (sv->shape == NULL || counts[2] != 0 || counts[3] != 0)
+		ColCorrupt("categorical jsonb key without shapes");
+	if (off + sizeof(h) > end)
+		ColCorrupt("shredded jsonb stream is truncated");
+	memcpy(h, raw + off, sizeof(h));
+	off += sizeof(h);
+	if (h[0] == 0 || h[0] > COL_JSONB_CAT_MAX || h[1] != 0 ||
+		off + sv->nshapes + h[0] > end)
+		ColCorrupt("categorical jsonb key has a bad header");
+	vid = (const uint8 *) raw + off;
+	off += sv->nshapes;
+	vtype = (const uint8 *) raw + off;
+	off = TYPEALIGN(8, off + h[0]);
+	if (off + sizeof(int64) * h[0] > end)
+		ColCorrupt("shredded jsonb stream is truncated");
+	vint = palloc(sizeof(int64) * h[0]);
+	memcpy(vint, raw + off, sizeof(int64) * h[0]);
+	off += sizeof(int64) * h[0];
+	for (v = 0; v < (int) h[0]; v++)
+	{
+		vstr[v] = NULL;
+		if (vtype[v] == COL_KV_STRING)
+		{
+			uint32		len;
+
+			off = TYPEALIGN(8, off);
+			if (off + VARHDRSZ > end)
+				ColCorrupt("shredded jsonb stream is truncated");
+			len = VARSIZE(raw + off);
+			if (len < VARHDRSZ || len > end - off)
+				ColCorrupt("shredded jsonb value is truncated");
+			vstr[v] = raw + off;
+			off += len;
+		}
+		else if (vtype[v] != COL_KV_INT && vtype[v] != COL_KV_BOOL &&
+				 vtype[v] != COL_KV_NULL)
+			ColCorrupt("shredded jsonb stream has a bad value type");
+	}
+	for (i = 0; i < (int) sv->nshapes; i++)
+		if (SHAPE_HAS(sv, i, k) ? vid[i] >= h[0] : vid[i] != 0xFF)
+			ColCorrupt("categorical jsonb key disagrees with the shapes");
+	types = palloc(Max(sv->nn, 1));
+	ints = palloc(sizeof(int64) * Max(counts[0], 1));
+	strs = palloc(sizeof(char *) * Max(counts[1], 1));
+	for (i = 0; i < sv->nn; i++)
+	{
+		int			sh = sv->shape[i];
+
+		if (!SHAPE_HAS(sv, sh, k))
+		{
+			types[i] = COL_KV_ABSENT;
+			continue;
+		}
+		v = vid[sh];
+		types[i] = vtype[v];
+		if (vtype[v] == COL_KV_STRING)
+		{
+			if (seen[1] >= counts[1])
+				ColCorrupt("shredded jsonb stream counts do not match");
+			strs[seen[1]++] = vstr[v];
+		}
+		else if (vtype[v] != COL_KV_NULL)
+		{
+			if (seen[0] >= counts[0])
+				ColCorrupt("shredded jsonb stream counts do not match");
+			ints[seen[0]++] = vint[v];
+		}
+	}
+	if (memcmp(seen, counts, sizeof(seen)) != 0)
+		ColCorrupt("shredded jsonb stream counts do not match");
+	ks->types = types;
+	ks->ints = ints;
+	ks->strs = strs;
+	ks->nums = palloc(sizeof(char *));
+	ks->others = palloc(sizeof(char *));
+	pfree(vint);
+}
+
 static void
 stream_decode(ShredView *sv, int k, KeyStream *ks)
 {
@@ -940,11 +1253,18 @@ stream_decode(ShredView *sv, int k, KeyStream *ks)
 		for (i = 0; i < sv->nn; i++)
 			ntypes += (sv->shapes[(Size) sv->shape[i] * sv->words + k / 64] >> (k % 64)) & 1;
 	}
-	if (end < hdrlen + ntypes)
+	if (end < hdrlen)
 		ColCorrupt("shredded jsonb stream is truncated");
 	memcpy(counts, raw, sizeof(counts));
 	if (sv->flags & COL_JSONB_F_STRDICT)
 		memcpy(dhdr, raw + sizeof(counts), sizeof(dhdr));
+	if (dhdr[1] == 2)
+	{
+		stream_decode_categorical(sv, k, raw, hdrlen, end, counts, ks);
+		return;
+	}
+	if (end < hdrlen + ntypes)
+		ColCorrupt("shredded jsonb stream is truncated");
 	ks->types = (const uint8 *) raw + hdrlen;
 	if (sv->shape != NULL)
 	{
