@@ -85,7 +85,8 @@
 										 * rows */
 #define COL_JSONB_KNOWN_FLAGS	(COL_JSONB_F_STRDICT | COL_JSONB_F_SHAPES)
 #define COL_JSONB_DICT_MIN	8		/* fewer strings: never a dictionary */
-#define COL_JSONB_CAT_MAX	128		/* most values of a categorical key */
+#define COL_JSONB_CAT_MAX	128		/* most values of a categorical key (the
+										 * value ids and 0xFF fit a byte) */
 #define COL_JSONB_MAX_SHAPES 256	/* most shapes refined by values */
 
 typedef struct ShredKey
@@ -592,7 +593,7 @@ refine_shapes(ShredKey *key, int nn, uint16 *codes, int nshapes,
 	memset(tid, 0xFF, sizeof(int32) * tsize);
 	for (i = 0; i < nn; i++)
 	{
-		uint32		kv = ((uint32) codes[i] << 5) |
+		uint32		kv = ((uint32) codes[i] << 8) |
 			(key->types[i] == COL_KV_ABSENT ? 0 : key->vid[i] + 1);
 		uint32		slot = hash_bytes_uint32(kv) & (tsize - 1);
 
