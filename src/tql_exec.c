@@ -32,9 +32,11 @@
  * sequential scan turned into batches of the same shape, so results never
  * depend on the storage.  The caller needs SELECT on tempo.spans; the
  * session's tenants (tempo.tenant: empty = all, "a|b" = several) are
- * applied to every row.  Row-level security policies are not evaluated by
- * the reader, so when they apply to the caller the functions refuse to run
- * (0A000) instead of showing hidden rows.
+ * applied to every row.  The reader does not evaluate row-level security
+ * policies; when they apply to the caller, the tenant binding policy of
+ * tempo.bind_tenant() is honoured by intersecting the session's tenants
+ * with the role's (tempo_tenancy.c), and any other policy is refused
+ * (0A000) rather than showing hidden rows.
  *
  * Copyright (c) 2026, the tempo authors
  *
@@ -64,12 +66,12 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/rls.h"
 #include "utils/snapmgr.h"
 
 #include "col_internal.h"
 #include "tempo.h"
 #include "tempo_ids.h"
+#include "tempo_tenancy.h"
 #include "tql_exec_int.h"
 
 const char *const ExecColNames[EC_NCOLS] = {
@@ -823,10 +825,48 @@ parse_tenants(ExecPlan *plan)
 		p = bar + 1;
 	}
 	if (plan->ntenants == 0)
+		plan->no_tenant = true; /* "|" alone: no tenant at all */
+}
+
+/*
+ * Apply row-level security of tempo.spans: a role bound to tenants sees
+ * only those (tempo_tenancy.c), so tempo.tenant is intersected with them;
+ * naming a tenant the role is not bound to shows nothing, as the policy
+ * does in SQL.  Other policies are refused there.
+ */
+static void
+apply_tenancy(ExecPlan *plan, Oid spans)
+{
+	List	   *bound;
+	ListCell   *lc;
+	int			i,
+				n = 0;
+
+	plan->tenancy_done = true;
+	if (!TempoSpansTenancy(spans, "TraceQL functions", &bound))
+		return;
+	if (plan->ntenants == 0 && !plan->no_tenant)
 	{
-		/* "|" alone: no tenant at all */
-		plan->tenants[plan->ntenants++] = "";
+		plan->tenants = palloc(sizeof(char *) * Max(list_length(bound), 1));
+		foreach(lc, bound)
+			plan->tenants[n++] = lfirst(lc);
 	}
+	else
+	{
+		for (i = 0; i < plan->ntenants; i++)
+		{
+			bool		ok = false;
+
+			foreach(lc, bound)
+				if (strcmp(lfirst(lc), plan->tenants[i]) == 0)
+					ok = true;
+			if (ok)
+				plan->tenants[n++] = plan->tenants[i];
+		}
+	}
+	plan->ntenants = n;
+	if (n == 0)
+		plan->no_tenant = true;
 }
 
 ExecPlan *
@@ -993,16 +1033,6 @@ list_partitions(int64 start_ns, int64 end_ns, int *n)
 	if (acl != ACLCHECK_OK)
 		aclcheck_error(acl, OBJECT_TABLE, get_rel_name(parent));
 
-	/*
-	 * The reader does not apply row-level security policies: refuse rather
-	 * than show rows the policies hide.
-	 */
-	if (check_enable_rls(parent, InvalidOid, false) == RLS_ENABLED)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("TraceQL functions cannot read tempo.spans under row-level security"),
-				 errhint("Restrict the session with tempo.tenant, or use a role that bypasses row-level security.")));
-
 	prel = table_open(parent, AccessShareLock);
 	pd = RelationGetPartitionDesc(prel, true);
 	bi = pd->boundinfo;
@@ -1161,9 +1191,13 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 	int64		hi = opts->end_ns;
 	bool		lo_excl = opts->start_exclusive;
 
+	if (!plan->tenancy_done)
+		apply_tenancy(plan, spans_relid());
 	if (hi < lo)
 		return;
-	parts = list_partitions(lo, hi, &nparts);
+	parts = list_partitions(lo, hi, &nparts);	/* checks privileges */
+	if (plan->no_tenant)
+		return;
 	batchcxt = AllocSetContextCreate(CurrentMemoryContext, "TraceQL batch",
 									 ALLOCSET_DEFAULT_SIZES);
 	cols = bms_add_member(bms_copy(cols), EC_START_NS + 1);
@@ -1398,6 +1432,9 @@ typedef struct SpanRun
 	void	   *arg;
 	HTAB	   *traces;			/* max_traces: the traces seen */
 	int64		ntraces;
+	HTAB	   *delivered;		/* max_traces: (trace id, span id) sent */
+	bool		stopped;		/* the scan stopped at max_traces */
+	bool		lookup;			/* completing the traces by trace id */
 	int64		rows_seen;		/* in range */
 	int64		rows_sampled;	/* in range, in the groups span sampling kept */
 	int64		matched;		/* matched, before trace sampling */
@@ -1409,6 +1446,18 @@ static inline double
 hash_fraction(uint32 h)
 {
 	return (double) h / 4294967296.0;
+}
+
+/* Go on scanning?  Not once the trace limit is reached (first pass). */
+static bool
+span_run_continue(SpanRun *run)
+{
+	int64		max = run->plan->opts->max_traces;
+
+	if (run->lookup || max <= 0 || run->ntraces < max)
+		return true;
+	run->stopped = true;
+	return false;
 }
 
 static bool
@@ -1511,10 +1560,42 @@ span_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *row
 		m = j;
 		rows = (m == src->nrows) ? NULL : sel;
 	}
+	/*
+	 * With a trace limit, remember what went out: the traces are completed
+	 * later by trace id lookups (TqlRunSpans), which must not send a span
+	 * twice.
+	 */
+	if (run->delivered != NULL && m > 0)
+	{
+		ColVector  *sv = b->cols[src->attnos[EC_SPAN_ID] - 1];
+		int			j = 0;
+
+		if (rows == NULL)
+		{
+			sel = palloc(sizeof(int) * m);
+			for (i = 0; i < m; i++)
+				sel[i] = i;
+		}
+		else
+			sel = (int *) rows;
+		for (i = 0; i < m; i++)
+		{
+			uint8		key[24];
+			bool		found;
+
+			memcpy(key, DatumGetPointer(tid->values[sel[i]]), 16);
+			SpanIdToBytes(DatumGetSpanId(sv->values[sel[i]]), key + 16);
+			(void) hash_search(run->delivered, key, HASH_ENTER, &found);
+			if (!found)
+				sel[j++] = sel[i];
+		}
+		m = j;
+		rows = (m == src->nrows) ? NULL : sel;
+	}
 	if (opts->trace_sample < 1.0)
 		run->matched_kept += m;
 	if (m == 0)
-		return !(opts->max_traces > 0 && run->ntraces >= opts->max_traces);
+		return span_run_continue(run);
 
 	/* the batch for the sink */
 	memset(&out, 0, sizeof(out));
@@ -1583,7 +1664,7 @@ span_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *row
 		}
 	}
 	run->sink(run->arg, &out);
-	return !(opts->max_traces > 0 && run->ntraces >= opts->max_traces);
+	return span_run_continue(run);
 }
 
 /* A key mask that reads every attribute key of the plan */
@@ -1749,6 +1830,11 @@ TqlRunSpans(const TqlQuery *query, const TqlRunOptions *opts,
 			ctl.hcxt = runcxt;
 			run.traces = hash_create("TraceQL traces", 256, &ctl,
 									 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+			ctl.keysize = 24;
+			ctl.entrysize = 24;
+			run.delivered = hash_create("TraceQL spans sent", 256, &ctl,
+										HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+			cols = bms_add_member(cols, EC_SPAN_ID + 1);
 		}
 		if (!opts->skip_ids || opts->max_traces > 0 || opts->trace_sample < 1.0)
 			cols = bms_add_member(cols, EC_TRACE_ID + 1);
@@ -1763,6 +1849,27 @@ TqlRunSpans(const TqlQuery *query, const TqlRunOptions *opts,
 		}
 		ExecScanSpans(plan, cols, ExecAllKeys(plan), plan->push, plan->npush, NULL,
 					  span_batch, &run);
+		if (run.stopped)
+		{
+			/*
+			 * The scan stopped at the limit: the traces it chose may have
+			 * matched spans in what it did not read.  Look each one up by
+			 * trace id (blooms skip the rest) for the spans not sent yet.
+			 */
+			uint8	   *ids = palloc(16 * (Size) run.ntraces);
+			HASH_SEQ_STATUS seq;
+			uint8	   *e;
+			int64		nids = 0,
+						k;
+
+			hash_seq_init(&seq, run.traces);
+			while ((e = hash_seq_search(&seq)) != NULL)
+				memcpy(ids + 16 * (Size) nids++, e, 16);
+			run.lookup = true;
+			for (k = 0; k < nids; k++)
+				ExecScanSpans(plan, cols, ExecAllKeys(plan), plan->push, plan->npush,
+							  ids + 16 * (Size) k, span_batch, &run);
+		}
 		if (opts->kept_fraction_out)
 		{
 			double		kept = 1.0;

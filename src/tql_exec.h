@@ -131,8 +131,8 @@ typedef struct TqlRunOptions
 
 	/*
 	 * Stop after this many matched traces (0 = no limit); search uses it.
-	 * The spans delivered then come from at most that many traces (not
-	 * necessarily all of their matched spans).
+	 * The spans delivered then come from at most that many traces, with
+	 * all of their matched spans.
 	 */
 	int64		max_traces;
 

@@ -201,9 +201,15 @@ typedef struct ExecPlan
 	TqlOp		count_op;
 	double		count_limit;
 
-	/* tenants: NULL = all */
+	/*
+	 * tenants: NULL = all.  tempo.tenant, intersected with the role's bound
+	 * tenants on the first scan (tenancy_done); no_tenant when that leaves
+	 * none, so every scan is empty.
+	 */
 	int			ntenants;
 	char	  **tenants;
+	bool		tenancy_done;
+	bool		no_tenant;
 
 	int			npush;
 	ExecPushdown push[EXEC_MAX_PUSHDOWN];
