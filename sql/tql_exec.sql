@@ -67,6 +67,27 @@ SELECT (SELECT count(*) FROM tempo.search_spans('{ resource.service.name = "svc2
           AND span_attributes->>'s' IN ('v1', 'v2')
           AND start_time BETWEEN '2025-03-01' AND '2025-03-02') AS agrees;
 
+-- with max_traces, every returned trace has all of its matched spans, even
+-- when they lie chunk groups apart: 20 traces get a matched span, 10000
+-- other spans follow, then the 20 traces' second matched spans
+SELECT tempo.create_partition('2025-06-01 00:00+00') IS NOT NULL AS created;
+INSERT INTO tempo.spans (tenant, trace_id, span_id, name, kind, status_code, start_time,
+                         start_time_unix_nano, duration_ns, span_attributes)
+SELECT 'single-tenant', lpad(to_hex(t), 32, '0')::tempo.trace_id,
+       lpad(to_hex(k), 16, '0')::tempo.span_id, 'far', 1, 0,
+       to_timestamp(1748736000 + k * 0.001), (1748736000000 + k)::bigint * 1000000, 1000,
+       jsonb_build_object('m', CASE WHEN k <= 20 OR k > 10020 THEN 1 ELSE 0 END)
+  FROM generate_series(1, 10040) k,
+       LATERAL (SELECT CASE WHEN k <= 20 THEN 4096 + k WHEN k > 10020 THEN 4096 + k - 10020
+                            ELSE 8192 + k END AS t) x;
+SELECT count(DISTINCT trace_id) AS traces, count(*) AS spans,
+       min(n) AS min_spans_per_trace
+  FROM (SELECT trace_id, count(*) OVER (PARTITION BY trace_id::text) AS n
+          FROM tempo.search_spans('{ span.m = 1 }', '2025-06-01', '2025-06-02', 3)) s;
+SELECT count(*) AS traces,
+       min((spansets->0->>'matched')::int) AS min_matched
+  FROM tempo.search('{ span.m = 1 }', '2025-06-01', '2025-06-02', 3);
+
 -- a heap partition is read like a columnar one
 CREATE TABLE tempo.spans_heap PARTITION OF tempo.spans
     FOR VALUES FROM ('2025-05-01 00:00+00') TO ('2025-05-02 00:00+00') USING heap;
