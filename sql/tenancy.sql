@@ -127,6 +127,22 @@ SELECT * FROM tn_matrix('tn_other');
 SELECT * FROM tn_matrix('tn_member');
 SELECT * FROM tn_matrix('tn_free');
 
+-- a trace is (tenant, trace id): trace 77 of acme and trace 77 of globex
+-- are two traces, never one assembled from both tenants
+SELECT count(*) AS merged
+  FROM tempo.search('{ resource.service.name = "shop" } && { resource.service.name = "mail" }',
+                    '2025-07-01', '2025-07-02');
+SELECT count(*) AS merged
+  FROM tempo.search_spans('{ name = "acme root" } ~ { name = "globex root" }',
+                          '2025-07-01', '2025-07-02');
+SELECT ltrim(trace_id::text, '0') AS trace, root_service_name, root_span_name,
+       (SELECT sum((x->>'matched')::int) FROM jsonb_array_elements(spansets) x) AS matched
+  FROM tempo.search('{ } | count() = 1', '2025-07-01', '2025-07-02')
+ WHERE trace_id::text LIKE '%77' ORDER BY 2;
+SET tempo.tenant = 'acme|globex';
+SELECT count(*) AS traces_limited FROM tempo.search('{ } | count() > 0', '2025-07-01', '2025-07-02', 3);
+RESET tempo.tenant;
+
 -- writes by a bound role: only into its tenants
 SET ROLE tn_acme;
 \set VERBOSITY sqlstate

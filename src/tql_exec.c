@@ -1078,6 +1078,105 @@ list_partitions(int64 start_ns, int64 end_ns, int *n)
 	return parts;
 }
 
+/* ---------------------------------------------------------------------
+ * Trace identity across tenants
+ *
+ * A trace is (tenant, trace id): the same trace id in two tenants is two
+ * traces.  Runs that assemble traces therefore run once per tenant when the
+ * session may see several (ExecRunTraces); a run for one tenant also gets
+ * the tenant as a reader predicate.
+ * ---------------------------------------------------------------------
+ */
+
+typedef struct TenantList
+{
+	List	   *names;
+} TenantList;
+
+static void
+tenant_list_add(TenantList *tl, const char *s)
+{
+	ListCell   *lc;
+	MemoryContext old;
+
+	foreach(lc, tl->names)
+		if (strcmp(lfirst(lc), s) == 0)
+			return;
+	old = MemoryContextSwitchTo(GetMemoryChunkContext(tl));
+	tl->names = lappend(tl->names, pstrdup(s));
+	MemoryContextSwitchTo(old);
+}
+
+static bool
+collect_tenants(void *arg, ExecSource *src, const int64 *start, int n,
+				const int *rows)
+{
+	TenantList *tl = arg;
+	ColVector  *tv = src->batch->cols[src->attnos[EC_TENANT] - 1];
+	int			i;
+
+	if (tv->codes != NULL)
+	{
+		/* the chunk group's dictionary; a tenant without rows in the
+		 * range only costs an empty run */
+		for (i = 0; i < tv->ndict; i++)
+			tenant_list_add(tl, TextDatumGetCString(tv->dict[i]));
+		return true;
+	}
+	for (i = 0; i < n; i++)
+	{
+		int			r = rows ? rows[i] : i;
+
+		if (!tv->isnull[r])
+			tenant_list_add(tl, TextDatumGetCString(tv->values[r]));
+	}
+	return true;
+}
+
+/*
+ * ExecPlanTenants
+ *		The tenants to run a trace-assembling plan for, one run each; NIL
+ *		when one run is enough (a single tenant, or none at all).
+ */
+List *
+ExecPlanTenants(ExecPlan *plan)
+{
+	TenantList *tl;
+	int			i;
+
+	if (!plan->tenancy_done)
+		apply_tenancy(plan, spans_relid());
+	if (plan->no_tenant || plan->ntenants == 1)
+		return NIL;
+	tl = palloc0(sizeof(TenantList));
+	if (plan->ntenants > 1)
+	{
+		for (i = 0; i < plan->ntenants; i++)
+			tenant_list_add(tl, plan->tenants[i]);
+	}
+	else
+		ExecScanSpans(plan, bms_make_singleton(EC_TENANT + 1), NULL, NULL, 0,
+					  NULL, collect_tenants, tl);
+	return list_length(tl->names) > 1 ? tl->names : NIL;
+}
+
+/* A copy of plan restricted to one tenant, with its own options */
+ExecPlan *
+ExecPlanForTenant(const ExecPlan *plan, const char *tenant,
+				  const TqlRunOptions *opts)
+{
+	ExecPlan   *p = palloc(sizeof(ExecPlan));
+
+	*p = *plan;
+	p->opts = opts;
+	p->tenants = palloc(sizeof(char *));
+	p->tenants[0] = pstrdup(tenant);
+	p->ntenants = 1;
+	p->no_tenant = false;
+	p->tenancy_done = true;
+	return p;
+}
+
 /* Batches from a heap (non-columnar) partition, same shape as the reader's */
 typedef struct HeapBatchScan
 {

@@ -269,6 +269,9 @@ extern void ExecSplitConjuncts(TqlExpr *e, TqlExpr ***out, int *n, int *cap);
 extern void ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
 						  ExecTraceSink sink, void *arg);
 extern void ExecRunSpansFromTraces(ExecPlan *plan, TqlSpanSink sink, void *arg);
+extern List *ExecPlanTenants(ExecPlan *plan);
+extern ExecPlan *ExecPlanForTenant(const ExecPlan *plan, const char *tenant,
+								   const TqlRunOptions *opts);
 
 /* in tql_exec_eval.c */
 extern void ExecSourceInit(ExecSource *src, ExecPlan *plan, int nrows);

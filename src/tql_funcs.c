@@ -760,6 +760,8 @@ tempo_search(PG_FUNCTION_ARGS)
 	}
 
 	qsort(ss.rows, ss.nrows, sizeof(SearchRow), row_cmp);
+	/* a candidate trace id may be a trace in each of several tenants */
+	ss.nrows = Min(ss.nrows, max_traces);
 	MemoryContextSwitchTo(old);
 	for (i = 0; i < ss.nrows; i++)
 	{
