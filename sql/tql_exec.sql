@@ -88,6 +88,36 @@ SELECT count(*) AS traces,
        min((spansets->0->>'matched')::int) AS min_matched
   FROM tempo.search('{ span.m = 1 }', '2025-06-01', '2025-06-02', 3);
 
+-- conditions on event (link) fields in one filter hold for one event (link),
+-- as in Tempo 2.9; in separate filters or under || any event will do
+INSERT INTO tempo.spans (tenant, trace_id, span_id, name, kind, status_code, start_time,
+                         start_time_unix_nano, duration_ns, events, links)
+VALUES ('single-tenant', 'ee000000000000000000000000000001', 'ee00000000000001', 'ev', 1, 0,
+        '2025-06-01 12:00+00', 1748779200000000000, 1000,
+        '[{"time_unix_nano": "1748779200000000500", "name": "e1", "attributes": {"a": 1, "b": 1}},
+          {"time_unix_nano": "1748779200000000900", "name": "e2", "attributes": {"a": 2, "b": 2, "c": "x"}}]',
+        '[{"trace_id": "ee000000000000000000000000000009", "span_id": "ee00000000000009", "attributes": {"k": "one", "w": 1}},
+          {"trace_id": "ee00000000000000000000000000000a", "span_id": "ee0000000000000a", "attributes": {"k": "two", "w": 2}}]');
+SELECT q, (SELECT count(*) FROM tempo.search_spans(q, '2025-06-01 11:00', '2025-06-01 13:00')) AS spans,
+       (SELECT count(*) FROM tempo.search(q || ' | count() > 0', '2025-06-01 11:00', '2025-06-01 13:00')) AS traces
+  FROM unnest(ARRAY[
+    '{ event.a = 1 && event.b = 1 }',
+    '{ event.a = 1 && event.b = 2 }',
+    '{ event:name = "e2" && event.a = 1 }',
+    '{ event:name = "e2" && event.c != nil && event.a >= 2 }',
+    '{ event:name = "e1" && event.c != nil }',
+    '{ event.a = 1 && event.b = 2 && name = "ev" }',
+    '{ event.a = 1 && name = "ev" && event.b = 1 }',
+    '{ event.a = 1 || event.b = 2 }',
+    '{ event.a = 1 } && { event.b = 2 }',
+    '{ event:timeSinceStart > 600ns && event.a = 2 }',
+    '{ event:timeSinceStart > 600ns && event.a = 1 }',
+    '{ link.k = "one" && link.w = 1 }',
+    '{ link.k = "one" && link.w = 2 }',
+    '{ link:traceID = "ee00000000000000000000000000000a" && link.k =~ "t.*" }',
+    '{ link.k = "one" && link.w = 2 && event.a = 1 && event.b = 1 }',
+    '{ link.k = "one" && event.a = 2 }']) q;
+
 -- a heap partition is read like a columnar one
 CREATE TABLE tempo.spans_heap PARTITION OF tempo.spans
     FOR VALUES FROM ('2025-05-01 00:00+00') TO ('2025-05-02 00:00+00') USING heap;

@@ -791,6 +791,164 @@ plan_count_mode(ExecPlan *plan, TqlNode *pipe)
 }
 
 /* ---------------------------------------------------------------------
+ * Same-event and same-link conditions
+ *
+ * Tempo 2.9 fetches the events of a span with the conditions of a filter
+ * that is a conjunction, and keeps an event only when it meets all of them:
+ * "{ event.a = 1 && event.b = 2 }" needs one event with both, not one
+ * event with a = 1 and another with b = 2 (likewise for links).  Such
+ * conditions (comparisons of an event field with a literal, existence
+ * tests) form a group per filter and scope, evaluated as one boolean
+ * field (EF_ELEM_GROUP, tql_exec_eval.c) from the events column.  A single
+ * condition keeps the "any event" meaning, which is the same thing.
+ * ---------------------------------------------------------------------
+ */
+
+/* The event (or link) field a group condition reads, or NULL */
+static TqlExpr *
+elem_cond_field(TqlExpr *c, bool links)
+{
+	TqlExpr    *f = NULL;
+	ExecField	ef;
+
+	if (c->kind == TQL_EXPR_EXISTS)
+		f = c->left;
+	else if (c->kind == TQL_EXPR_BINARY &&
+			 (c->op == TQL_OP_EQ || c->op == TQL_OP_NEQ || c->op == TQL_OP_LT ||
+			  c->op == TQL_OP_LTE || c->op == TQL_OP_GT || c->op == TQL_OP_GTE ||
+			  c->op == TQL_OP_RE || c->op == TQL_OP_NRE))
+	{
+		if (c->left->kind == TQL_EXPR_STATIC)
+			f = c->right;
+		else if (c->right->kind == TQL_EXPR_STATIC)
+			f = c->left;
+	}
+	if (f == NULL || (f->kind != TQL_EXPR_ATTRIBUTE && f->kind != TQL_EXPR_INTRINSIC))
+		return NULL;
+	field_of_expr(f, &ef);
+	if (links ? (ef.kind == EF_LINK_TRACE_ID || ef.kind == EF_LINK_SPAN_ID ||
+				 ef.kind == EF_LINK_ATTR) :
+		(ef.kind == EF_EVENT_NAME || ef.kind == EF_EVENT_TSS ||
+		 ef.kind == EF_EVENT_ATTR))
+		return f;
+	return NULL;
+}
+
+static void
+plan_elem_groups_of(ExecPlan *plan, TqlExpr *root)
+{
+	TqlExpr   **c;
+	int			n = 0,
+				cap = 8,
+				i,
+				l;
+	int			first = plan->ngroups;
+
+	if (root == NULL || root->kind != TQL_EXPR_BINARY || root->op != TQL_OP_AND)
+		return;
+	c = palloc(sizeof(TqlExpr *) * cap);
+	ExecSplitConjuncts(root, &c, &n, &cap);
+	for (l = 0; l < 2; l++)
+	{
+		ExecElemGroup *g;
+		ExecField	gf;
+		int			m = 0;
+
+		for (i = 0; i < n; i++)
+			if (elem_cond_field(c[i], l == 1) != NULL)
+				m++;
+		if (m < 2)
+			continue;
+		if (plan->ngroups == 0)
+			plan->groups = palloc(sizeof(ExecElemGroup) * 4);
+		else if ((plan->ngroups & 3) == 0)
+			plan->groups = repalloc(plan->groups,
+									sizeof(ExecElemGroup) * (plan->ngroups + 4));
+		g = &plan->groups[plan->ngroups];
+		memset(g, 0, sizeof(*g));
+		g->links = (l == 1);
+		g->root = root;
+		g->conds = palloc(sizeof(TqlExpr *) * m);
+		g->cfields = palloc(sizeof(ExecField) * m);
+		for (i = 0; i < n; i++)
+		{
+			TqlExpr    *f = elem_cond_field(c[i], g->links);
+
+			if (f == NULL)
+				continue;
+			g->conds[g->nconds] = c[i];
+			field_of_expr(f, &g->cfields[g->nconds]);
+			g->nconds++;
+		}
+		memset(&gf, 0, sizeof(gf));
+		gf.kind = EF_ELEM_GROUP;
+		gf.col = -1;
+		gf.span_key = gf.res_key = -1;
+		gf.key = psprintf("%s group %d", g->links ? "link" : "event", plan->ngroups);
+		gf.group = plan->ngroups;
+		g->synth = TqlMakeExpr(TQL_EXPR_ATTRIBUTE, -1);
+		g->synth->scope = g->links ? TQL_SCOPE_LINK : TQL_SCOPE_EVENT;
+		g->synth->name = gf.key;
+		g->synth->type = TQL_TYPE_BOOL;
+		g->field = add_field(plan, &gf, g->synth);
+		map_expr(plan, g->synth, g->field);
+		plan->ngroups++;
+	}
+	if (plan->ngroups == first)
+		return;
+
+	/* the root's conjuncts outside its groups, then the groups */
+	for (i = first; i < plan->ngroups; i++)
+	{
+		ExecElemGroup *g = &plan->groups[i];
+		int			k,
+					j;
+
+		g->rconds = palloc(sizeof(TqlExpr *) * (n + 2));
+		for (k = 0; k < n; k++)
+		{
+			bool		grouped = false;
+
+			for (j = first; j < plan->ngroups && !grouped; j++)
+				grouped = elem_cond_field(c[k], plan->groups[j].links) != NULL;
+			if (!grouped)
+				g->rconds[g->nrconds++] = c[k];
+		}
+		for (j = first; j < plan->ngroups; j++)
+			g->rconds[g->nrconds++] = plan->groups[j].synth;
+	}
+}
+
+static void
+plan_elem_groups(ExecPlan *plan, TqlNode *node)
+{
+	int			i;
+
+	check_stack_depth();
+	if (node == NULL)
+		return;
+	if (node->kind == TQL_NODE_FILTER)
+		plan_elem_groups_of(plan, node->expr);
+	plan_elem_groups(plan, node->left);
+	plan_elem_groups(plan, node->right);
+	if (node->kind == TQL_NODE_PIPELINE)
+		for (i = 0; i < node->nitems; i++)
+			plan_elem_groups(plan, node->stages[i]);
+}
+
+/* The group whose filter expression is e, or NULL */
+const ExecElemGroup *
+ExecGroupOfRoot(ExecPlan *plan, const TqlExpr *e)
+{
+	int			i;
+
+	for (i = 0; i < plan->ngroups; i++)
+		if (plan->groups[i].root == e)
+			return &plan->groups[i];
+	return NULL;
+}
+
+/* ---------------------------------------------------------------------
  * Plan
  * ---------------------------------------------------------------------
  */
@@ -884,6 +1042,7 @@ ExecMakePlan(const TqlQuery *query, const TqlRunOptions *opts, int nextra,
 	plan->f_name = plan->f_service = plan->f_status = -1;
 
 	collect_node(plan, query->pipeline);
+	plan_elem_groups(plan, query->pipeline);
 	for (i = 0; i < opts->nexprs; i++)
 		collect_expr(plan, opts->exprs[i]);
 	for (i = 0; i < nextra; i++)
@@ -903,9 +1062,25 @@ ExecMakePlan(const TqlQuery *query, const TqlRunOptions *opts, int nextra,
 
 		plan->span_conds = palloc(sizeof(TqlExpr *) * cap);
 		for (i = 0; i < pipe->nitems; i++)
-			if (pipe->stages[i]->kind == TQL_NODE_FILTER)
+		{
+			const ExecElemGroup *g;
+
+			if (pipe->stages[i]->kind != TQL_NODE_FILTER)
+				continue;
+			g = ExecGroupOfRoot(plan, pipe->stages[i]->expr);
+			if (g != NULL)
+			{
+				/* the filter's conjuncts with its groups in place */
+				int			k;
+
+				for (k = 0; k < g->nrconds; k++)
+					ExecSplitConjuncts(g->rconds[k], &plan->span_conds,
+									   &plan->nspan_conds, &cap);
+			}
+			else
 				ExecSplitConjuncts(pipe->stages[i]->expr, &plan->span_conds,
-								&plan->nspan_conds, &cap);
+								   &plan->nspan_conds, &cap);
+		}
 		sort_conjuncts(plan, plan->span_conds, plan->nspan_conds);
 		for (i = 0; i < plan->nspan_conds; i++)
 			pushdown_conjunct(plan, plan->span_conds[i]);
@@ -1862,6 +2037,11 @@ ExecFieldColumns(ExecPlan *plan, Bitmapset *cols, const bool *fieldmask)
 			case EF_LINK_SPAN_ID:
 			case EF_LINK_ATTR:
 				cols = bms_add_member(cols, EC_LINKS + 1);
+				break;
+			case EF_ELEM_GROUP:
+				cols = bms_add_member(cols, plan->groups[f->group].links ?
+									  EC_LINKS + 1 : EC_EVENTS + 1);
+				cols = bms_add_member(cols, EC_START_NS + 1);
 				break;
 			default:
 				break;
