@@ -1796,6 +1796,7 @@ span_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *row
 	if (opts->trace_sample < 1.0 || opts->max_traces > 0)
 	{
 		int			j = 0;
+		ColVector  *sv = run->delivered ? b->cols[src->attnos[EC_SPAN_ID] - 1] : NULL;
 
 		if (rows == NULL)
 		{
@@ -1829,39 +1830,23 @@ span_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *row
 						run->ntraces++;
 				}
 			}
+			if (sv != NULL)
+			{
+				/*
+				 * With a trace limit, remember what went out: the traces
+				 * are completed later by trace id lookups (TqlRunSpans),
+				 * which must not send a span twice.
+				 */
+				uint8		key[24];
+				bool		found;
+
+				memcpy(key, id, 16);
+				SpanIdToBytes(DatumGetSpanId(sv->values[sel[i]]), key + 16);
+				(void) hash_search(run->delivered, key, HASH_ENTER, &found);
+				if (found)
+					continue;
+			}
 			sel[j++] = sel[i];
-		}
-		m = j;
-		rows = (m == src->nrows) ? NULL : sel;
-	}
-	/*
-	 * With a trace limit, remember what went out: the traces are completed
-	 * later by trace id lookups (TqlRunSpans), which must not send a span
-	 * twice.
-	 */
-	if (run->delivered != NULL && m > 0)
-	{
-		ColVector  *sv = b->cols[src->attnos[EC_SPAN_ID] - 1];
-		int			j = 0;
-
-		if (rows == NULL)
-		{
-			sel = palloc(sizeof(int) * m);
-			for (i = 0; i < m; i++)
-				sel[i] = i;
-		}
-		else
-			sel = (int *) rows;
-		for (i = 0; i < m; i++)
-		{
-			uint8		key[24];
-			bool		found;
-
-			memcpy(key, DatumGetPointer(tid->values[sel[i]]), 16);
-			SpanIdToBytes(DatumGetSpanId(sv->values[sel[i]]), key + 16);
-			(void) hash_search(run->delivered, key, HASH_ENTER, &found);
-			if (!found)
-				sel[j++] = sel[i];
 		}
 		m = j;
 		rows = (m == src->nrows) ? NULL : sel;
