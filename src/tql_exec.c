@@ -2094,6 +2094,12 @@ TqlRunSpans(const TqlQuery *query, const TqlRunOptions *opts,
 			ctl.hcxt = runcxt;
 			run.traces = hash_create("TraceQL traces", 256, &ctl,
 									 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		}
+		if (opts->max_traces > 0 && !opts->traces_only)
+		{
+			HASHCTL		ctl;
+
+			ctl.hcxt = runcxt;
 			ctl.keysize = 24;
 			ctl.entrysize = 24;
 			run.delivered = hash_create("TraceQL spans sent", 256, &ctl,
@@ -2113,7 +2119,7 @@ TqlRunSpans(const TqlQuery *query, const TqlRunOptions *opts,
 		}
 		ExecScanSpans(plan, cols, ExecAllKeys(plan), plan->push, plan->npush, NULL,
 					  span_batch, &run);
-		if (run.stopped)
+		if (run.stopped && run.delivered != NULL)
 		{
 			/*
 			 * The scan stopped at the limit: the traces it chose may have

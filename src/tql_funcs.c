@@ -737,6 +737,7 @@ tempo_search(PG_FUNCTION_ARGS)
 		ti.count = 0;
 		ti.keep = newest ? max_traces : 0;
 		o1.skip_duration = true;
+		o1.traces_only = true;	/* the traces are assembled below */
 		if (!newest)
 			o1.max_traces = max_traces;
 		TqlRunSpans(q, &o1, trace_ids_sink, &ti);
