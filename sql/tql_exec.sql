@@ -167,3 +167,5 @@ DROP TABLE tempo.spans_heap;
 SELECT tempo.explain('{ span.n = 3 && duration > 2ms } | count() > 2 | select(span.s)');
 SELECT tempo.explain('{ status = error } >> { span.n = 3 } || { name = "op7" }');
 SELECT tempo.explain('{ trace:id = "42" && span:id = "7" }');
+SELECT tempo.explain('{ event.a = 1 && name = "x" && event.b = 2 }');
+SELECT tempo.explain('{ link.k = "x" && link.w = 1 } >> { event.a = 1 && event:name = "e" }');

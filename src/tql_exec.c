@@ -2258,6 +2258,20 @@ ExecExplain(const TqlQuery *query)
 	}
 	if (plan->trace_mode)
 		appendStringInfoString(&buf, "  pass 2: assemble the candidates within work_mem x hash_mem_multiplier\n");
+	for (i = 0; i < plan->ngroups; i++)
+	{
+		const ExecElemGroup *g = &plan->groups[i];
+		int			c;
+
+		appendStringInfo(&buf, "  one %s must match: ", g->links ? "link" : "event");
+		for (c = 0; c < g->nconds; c++)
+		{
+			if (c > 0)
+				appendStringInfoString(&buf, " && ");
+			TqlAppendExpr(&buf, g->conds[c]);
+		}
+		appendStringInfoChar(&buf, '\n');
+	}
 	if (plan->nkeys > 0)
 	{
 		appendStringInfoString(&buf, "  attribute keys: ");
