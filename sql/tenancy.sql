@@ -90,9 +90,11 @@ CREATE FUNCTION tn_seen() RETURNS TABLE(what text, seen text) LANGUAGE sql AS $$
   SELECT 'search_spans', string_agg(ltrim(span_id::text, '0'), ',' ORDER BY span_id::text)
     FROM tempo.search_spans('{ }', '2025-07-01', '2025-07-02', 100)
   UNION ALL
-  SELECT 'trace a1', count(*)::text FROM tempo.trace(lpad('a1', 32, '0')::tempo.trace_id)
+  SELECT 'trace a1', count(*)::text
+    FROM tempo.trace(lpad('a1', 32, '0')::tempo.trace_id, '2025-07-01', '2025-07-02')
   UNION ALL
-  SELECT 'trace_json b1', (tempo.trace_json(lpad('b1', 32, '0')::tempo.trace_id) IS NOT NULL)::text
+  SELECT 'trace_json b1', (tempo.trace_json(lpad('b1', 32, '0')::tempo.trace_id,
+                                             '2025-07-01', '2025-07-02') IS NOT NULL)::text
   UNION ALL
   SELECT 'usage', string_agg(DISTINCT tenant, ',')
     FROM tempo.usage WHERE tenant IN ('acme', 'globex', 'initech')
@@ -156,7 +158,8 @@ SELECT tn_put('globex', 'e1', '8', NULL, 'evil', 'inject', 500);
 SELECT tn_put('acme', 'e2', '9', NULL, 'shop', 'own', 500);
 RESET ROLE;
 SELECT tenant, ltrim(trace_id::text, '0') AS trace FROM tempo.spans
- WHERE span_id::text IN ('0000000000000008', '0000000000000009');
+ WHERE span_id::text IN ('0000000000000008', '0000000000000009')
+   AND start_time >= '2025-07-01' AND start_time < '2025-07-02';
 
 -- any other policy cannot be honoured by the TraceQL executor: 0A000
 -- (SQL ORs permissive policies: tn_acme sees acme and every non-"query" span)
