@@ -36,8 +36,11 @@ include $(PGXS)
 
 # Header dependencies (PGXS tracks none unless the server was configured
 # with --enable-depend): an object rebuilds when a header it includes
-# changes, e.g. a struct in col.h.
-override CPPFLAGS += -MMD -MP
+# changes, e.g. a struct in col.h.  Only the .o compile writes x.d: were the
+# flags in CPPFLAGS, the .bc (LLVM bitcode) compile of the same source would
+# overwrite x.d with a rule for x.bc, and x.o would never rebuild.
+%.o: %.c
+	$(CC) $(CFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
 -include $(OBJS:.o=.d)
 EXTRA_CLEAN += $(OBJS:.o=.d)
 

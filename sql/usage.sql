@@ -10,59 +10,9 @@ SET client_min_messages = warning;
 SET timezone = 'UTC';
 CREATE TABLE tempo.spans_usage_test PARTITION OF tempo.spans DEFAULT;
 
--- protobuf builders
-CREATE FUNCTION u_varint(n bigint) RETURNS bytea LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE r bytea := ''::bytea;
-BEGIN
-  LOOP
-    IF n >= 128 THEN r := r || set_byte('\x00'::bytea, 0, (n % 128)::int + 128); n := n / 128;
-    ELSE RETURN r || set_byte('\x00'::bytea, 0, n::int); END IF;
-  END LOOP;
-END $$;
-CREATE FUNCTION u_len(f int, b bytea) RETURNS bytea LANGUAGE sql IMMUTABLE
-  AS $$ SELECT u_varint(f * 8 + 2) || u_varint(length(b)) || b $$;
-CREATE FUNCTION u_str(f int, s text) RETURNS bytea LANGUAGE sql IMMUTABLE
-  AS $$ SELECT u_len(f, convert_to(s, 'UTF8')) $$;
--- fixed64 is little-endian (int8send is big-endian)
-CREATE FUNCTION u_le64(f int, n bigint) RETURNS bytea LANGUAGE sql IMMUTABLE
-  AS $$ SELECT u_varint(f * 8 + 1) || (SELECT string_agg(substr(int8send(n), 9 - i, 1), ''::bytea ORDER BY i)
-                                      FROM generate_series(1, 8) i) $$;
--- KeyValue with a string / int value
-CREATE FUNCTION u_kvs(k text, v text) RETURNS bytea LANGUAGE sql IMMUTABLE
-  AS $$ SELECT u_str(1, k) || u_len(2, u_str(1, v)) $$;
-CREATE FUNCTION u_kvi(k text, v int) RETURNS bytea LANGUAGE sql IMMUTABLE
-  AS $$ SELECT u_str(1, k) || u_len(2, u_varint(3 * 8) || u_varint(v)) $$;
--- Span: trace id (18 bytes framed), span id (10), name "a" (3), start
--- and end (9 each): 49 bytes, plus attributes (field 9).  Span number n
--- makes the ids unique.  tid0 = true gives an all-zero (invalid) trace id.
-CREATE FUNCTION u_span(n int, kvs bytea[] DEFAULT '{}',
-                       t_end bigint DEFAULT 1700000000000000000, tid0 bool DEFAULT false)
-  RETURNS bytea LANGUAGE sql IMMUTABLE
-  AS $$ SELECT u_len(1, CASE WHEN tid0 THEN '\x00000000000000000000000000000000'::bytea
-                             ELSE decode(lpad(to_hex(n), 32, '0'), 'hex') END)
-            || u_len(2, decode(lpad(to_hex(n), 16, '0'), 'hex'))
-            || u_str(5, 'a')
-            || u_le64(7, t_end - 1000000)
-            || u_le64(8, t_end)
-            || coalesce((SELECT string_agg(u_len(9, kv), ''::bytea ORDER BY o)
-                         FROM unnest(kvs) WITH ORDINALITY u(kv, o)), ''::bytea) $$;
--- ScopeSpans: optional scope name, spans
-CREATE FUNCTION u_scope(scope text, VARIADIC spans bytea[]) RETURNS bytea LANGUAGE sql IMMUTABLE
-  AS $$ SELECT CASE WHEN scope IS NULL THEN ''::bytea ELSE u_len(1, u_str(1, scope)) END
-            || (SELECT string_agg(u_len(2, s), ''::bytea ORDER BY o)
-                FROM unnest(spans) WITH ORDINALITY u(s, o)) $$;
--- ResourceSpans: optional resource service.name, scope spans, optional schema url
-CREATE FUNCTION u_batch(service text, schema_url text, VARIADIC scopes bytea[]) RETURNS bytea
-  LANGUAGE sql IMMUTABLE
-  AS $$ SELECT CASE WHEN service IS NULL THEN ''::bytea
-                    ELSE u_len(1, u_len(1, u_kvs('service.name', service))) END
-            || (SELECT string_agg(u_len(2, s), ''::bytea ORDER BY o)
-                FROM unnest(scopes) WITH ORDINALITY u(s, o))
-            || CASE WHEN schema_url IS NULL THEN ''::bytea ELSE u_str(3, schema_url) END $$;
--- ExportTraceServiceRequest
-CREATE FUNCTION u_req(VARIADIC batches bytea[]) RETURNS bytea LANGUAGE sql IMMUTABLE
-  AS $$ SELECT string_agg(u_len(1, b), ''::bytea ORDER BY o)
-         FROM unnest(batches) WITH ORDINALITY u(b, o) $$;
+-- protobuf builders (u_varint, u_len, u_str, u_le64, u_kvs, u_kvi, u_span,
+-- u_scope, u_batch, u_req)
+\i test/sql/otlp_builders.sql
 -- wait for a configuration reload to reach this backend
 CREATE FUNCTION u_reload() RETURNS void LANGUAGE sql
   AS $$ SELECT pg_reload_conf(); SELECT pg_sleep(0.5) $$;
@@ -76,8 +26,29 @@ SELECT length(u_span(1)) AS plain_span,
        length(u_len(1, u_str(1, 's'))) AS scope_s;
 
 -- ---------------------------------------------------------------------
+-- settings: the dotted names (DESIGN.md 3.5) are SQL spellings of the
+-- one-dot settings, which are what ALTER SYSTEM writes (PostgreSQL's
+-- configuration files take one dot in a name)
+-- ---------------------------------------------------------------------
+ALTER SYSTEM SET tempo.cost_attribution.max_cardinality = 500;
+ALTER SYSTEM SET tempo.Cost_Attribution.Stale_Duration = '20 min';
+SELECT name, setting FROM pg_file_settings WHERE name LIKE 'tempo.cost%' ORDER BY name;
+SELECT u_reload();
+SHOW tempo.cost_attribution.max_cardinality;
+SELECT current_setting('tempo.cost_attribution.stale_duration') AS dotted,
+       current_setting('tempo.cost_attribution_stale_duration') AS real;
+SELECT count(*) AS listed FROM pg_settings WHERE name LIKE 'tempo.cost_attribution%';
+ALTER SYSTEM RESET tempo.cost_attribution.max_cardinality;
+ALTER SYSTEM RESET tempo.cost_attribution.stale_duration;
+SELECT count(*) AS left_in_file FROM pg_file_settings WHERE name LIKE 'tempo.cost%';
+-- like the real ones, they cannot be changed in a session
+SET tempo.cost_attribution.enabled = on;
+SELECT set_config('tempo.cost_attribution.enabled', 'on', false);
+
+-- ---------------------------------------------------------------------
 -- bad dimension lists are refused (ALTER SYSTEM runs the check hook)
 -- ---------------------------------------------------------------------
+ALTER SYSTEM SET tempo.cost_attribution.dimensions = 'span.';
 ALTER SYSTEM SET tempo.cost_attribution_dimensions = 'service.name,,env';
 ALTER SYSTEM SET tempo.cost_attribution_dimensions = '=x';
 ALTER SYSTEM SET tempo.cost_attribution_dimensions = 'x=__y';
@@ -87,12 +58,12 @@ ALTER SYSTEM SET tempo.cost_attribution_dimensions = 'resource.';
 -- ---------------------------------------------------------------------
 -- 1. dimension service.name (unscoped): span value wins, strings only
 -- ---------------------------------------------------------------------
-ALTER SYSTEM SET tempo.cost_attribution_enabled = on;
-ALTER SYSTEM SET tempo.cost_attribution_dimensions = 'service.name';
+ALTER SYSTEM SET tempo.cost_attribution.enabled = on;
+ALTER SYSTEM SET tempo.cost_attribution.dimensions = 'service.name';
 SELECT u_reload();
-SHOW tempo.cost_attribution_dimensions;
+SHOW tempo.cost_attribution.dimensions;
 
--- Request 1 (tenant one), two batches:
+-- Request 1 (tenant one; u_request1() in test/sql/otlp_builders.sql), two batches:
 -- batch 1: resource service.name=cart (26 bytes framed), scope "s" (5),
 --   span 1: plain                         49, framed 51   -> cart
 --   span 2: span attr service.name=web    49+23=72, fr 74 -> web
@@ -108,19 +79,9 @@ SHOW tempo.cost_attribution_dimensions;
 --   span 4: 52, span 5: 72
 -- series: cart 63+82 = 145 (2 spans), web 85 (1), __missing__ 124 (2)
 -- sum 354 = request size 359 - framing of the two batches (3 + 2)
-SELECT * FROM tempo.ingest(u_req(
-    u_batch('cart', NULL, u_scope('s', u_span(1),
-                                       u_span(2, ARRAY[u_kvs('service.name', 'web')]),
-                                       u_span(3, ARRAY[u_kvi('service.name', 5)]))),
-    u_batch(NULL, NULL, u_scope(NULL, u_span(4),
-                                      u_span(5, ARRAY[u_kvs('service.name', '')])))),
+SELECT * FROM tempo.ingest(u_request1(),
     'application/x-protobuf', 'one');
-SELECT length(u_req(
-    u_batch('cart', NULL, u_scope('s', u_span(1),
-                                       u_span(2, ARRAY[u_kvs('service.name', 'web')]),
-                                       u_span(3, ARRAY[u_kvi('service.name', 5)]))),
-    u_batch(NULL, NULL, u_scope(NULL, u_span(4),
-                                      u_span(5, ARRAY[u_kvs('service.name', '')]))))) AS request_bytes;
+SELECT length(u_request1()) AS request_bytes;
 SELECT tenant, labels, bytes_received, spans_received
   FROM tempo.usage WHERE tenant = 'one' ORDER BY labels;
 
@@ -149,24 +110,7 @@ SELECT u.tenant, sum(u.bytes_received) AS series_bytes, q.bytes_received, q.ingr
 
 -- OTLP/JSON is charged by the size of the same request in protobuf:
 -- request 1 as JSON gives tenant one's series
-SELECT * FROM tempo.ingest(convert_to('{"resourceSpans": [
-  {"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "cart"}}]},
-   "scopeSpans": [{"scope": {"name": "s"}, "spans": [
-     {"traceId": "00000000000000000000000000000001", "spanId": "0000000000000001", "name": "a",
-      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000"},
-     {"traceId": "00000000000000000000000000000002", "spanId": "0000000000000002", "name": "a",
-      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000",
-      "attributes": [{"key": "service.name", "value": {"stringValue": "web"}}]},
-     {"traceId": "00000000000000000000000000000003", "spanId": "0000000000000003", "name": "a",
-      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000",
-      "attributes": [{"key": "service.name", "value": {"intValue": "5"}}]}]}]},
-  {"scopeSpans": [{"spans": [
-     {"traceId": "00000000000000000000000000000004", "spanId": "0000000000000004", "name": "a",
-      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000"},
-     {"traceId": "00000000000000000000000000000005", "spanId": "0000000000000005", "name": "a",
-      "startTimeUnixNano": "1699999999999000000", "endTimeUnixNano": "1700000000000000000",
-      "attributes": [{"key": "service.name", "value": {"stringValue": ""}}]}]}]}]}', 'UTF8'),
-    'application/json', 'json');
+SELECT * FROM tempo.ingest(convert_to(u_request1_json(), 'UTF8'), 'application/json', 'json');
 SELECT labels, bytes_received, spans_received FROM tempo.usage WHERE tenant = 'json'
 EXCEPT
 SELECT labels, bytes_received, spans_received FROM tempo.usage WHERE tenant = 'one';
@@ -283,8 +227,11 @@ ALTER SYSTEM SET tempo.cost_attribution_stale_duration = '1 s';
 SELECT u_reload();
 SELECT pg_sleep(1.2);
 SELECT count(*) AS live_series FROM tempo.usage;
+-- this backend remembers where the purged series "a" was: it must not
+-- write there (the entry may now be "e"'s)
 SELECT * FROM tempo.ingest(u_req(u_batch(NULL, NULL, u_scope(NULL,
-    u_span(40, ARRAY[u_kvs('service.name', 'e')])))), 'application/x-protobuf', 'capped');
+    u_span(40, ARRAY[u_kvs('service.name', 'e')]),
+    u_span(43, ARRAY[u_kvs('service.name', 'a')])))), 'application/x-protobuf', 'capped');
 SELECT tenant, labels, spans_received FROM tempo.usage ORDER BY tenant, labels;
 -- the history kept everything
 SELECT sum(spans_received) FROM tempo.usage_history WHERE tenant = 'capped';

@@ -27,6 +27,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "datatype/timestamp.h"
 #include "lib/ilist.h"
 #include "lib/stringinfo.h"
 
@@ -82,6 +83,7 @@ struct HttpIngestItem
 	MemoryContext cxt;			/* owns the item and everything below */
 	HttpProtocol protocol;
 	OtlpFormat	format;
+	TimestampTz received;		/* arrival, for the ack latency histogram */
 	char	   *tenant;
 	char	   *body;			/* inflated payload */
 	size_t		len;

@@ -230,6 +230,7 @@ HttpItemCreate(HttpProtocol protocol)
 	item = MemoryContextAllocZero(cxt, sizeof(HttpIngestItem));
 	item->cxt = cxt;
 	item->protocol = protocol;
+	item->received = GetCurrentTimestamp();
 	item->status = HTTP_STATUS_UNAVAILABLE;
 	return item;
 }
@@ -545,7 +546,12 @@ processBatch(void)
 		dlist_delete(&item->node);
 		PG_TRY();
 		{
+			TimestampTz received = item->received;
+			QualityProtocol protocol = item->protocol == HTTP_PROTOCOL_GRPC ?
+				QUALITY_PROTOCOL_GRPC : QUALITY_PROTOCOL_HTTP;
+
 			item->reply(item);	/* frees the item */
+			QualityObserveAck(protocol, GetCurrentTimestamp() - received);
 		}
 		PG_CATCH();
 		{

@@ -16,6 +16,8 @@
  *	  and its spans as discarded with the reason.
  *	- QualityCountWarning() for rootless/disconnected traces found when
  *	  compacting, and for spans outside the ingestion time slack.
+ *	- QualityObserveAck() by an ingest worker for every queued request it
+ *	  answered (quality_ack.c).
  * All of them do nothing when the library was not preloaded.
  *
  * Copyright (c) 2026, the tempo authors
@@ -64,6 +66,17 @@ typedef enum QualityWarning
 #define QUALITY_NUM_BUCKETS 3
 extern const int QualityBucketBounds[QUALITY_NUM_BUCKETS];
 
+/* Ack latency histogram (quality_ack.c): per protocol. */
+typedef enum QualityProtocol
+{
+	QUALITY_PROTOCOL_HTTP = 0,
+	QUALITY_PROTOCOL_GRPC,
+	QUALITY_NUM_PROTOCOLS
+} QualityProtocol;
+
+#define QUALITY_NUM_ACK_BUCKETS 11
+extern const double QualityAckBucketBounds[QUALITY_NUM_ACK_BUCKETS];
+
 extern const char *const QualityDiscardReasonNames[QUALITY_NUM_DISCARD_REASONS];
 extern const char *const QualityWarningNames[QUALITY_NUM_WARNINGS];
 
@@ -74,5 +87,9 @@ extern void QualityTrackDiscarded(const char *tenant, QualityDiscardReason reaso
 								  int64 spans, int64 ingress_bytes);
 extern void QualityCountWarning(const char *tenant, QualityWarning reason, int64 n);
 extern void QualityAppendMetrics(StringInfo buf);
+
+/* in quality_ack.c */
+extern void QualityObserveAck(QualityProtocol protocol, int64 usecs);
+extern void QualityAppendAckMetrics(StringInfo buf);
 
 #endif							/* QUALITY_H */

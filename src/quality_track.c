@@ -317,4 +317,6 @@ QualityAppendMetrics(StringInfo buf)
 							tenants[i].name, tenants[i].q.spans_accepted);
 	if (tenants)
 		pfree(tenants);
+
+	QualityAppendAckMetrics(buf);
 }

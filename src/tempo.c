@@ -235,6 +235,7 @@ _PG_init(void)
 							   PGC_SIGHUP,
 							   0,
 							   check_positive_interval, NULL, NULL);
+	UsageDefineSettingAliases();
 
 	HttpInit();
 
@@ -244,4 +245,5 @@ _PG_init(void)
 	ColCustomScanInit();
 	ColAggScanInit();
 	UsageInit();
+	TqlMetricsInit();
 }

@@ -41,6 +41,7 @@ extern Interval *TempoParseIntervalSetting(const char *name, const char *value);
 
 /* Subsystem initialisation, called once from _PG_init, go below. */
 extern void UsageInit(void);	/* usage_shmem.c */
+extern void TqlMetricsInit(void);	/* tql_metrics_funcs.c */
 
 /* in http_worker.c: ingest workers, their settings and shared memory */
 extern void HttpInit(void);

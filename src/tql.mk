@@ -15,3 +15,10 @@ OBJS += \
 	src/tql_parse.o \
 	src/tql_regex.o \
 	src/tql_scan.o
+# TraceQL metrics engine (see src/tql_metrics.h for the split by phase)
+OBJS += \
+	src/tql_metrics_agg.o \
+	src/tql_metrics_funcs.o \
+	src/tql_metrics_series.o \
+	src/tql_metrics_stage.o \
+	src/tql_metrics_time.o

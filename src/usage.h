@@ -60,6 +60,9 @@
 extern bool usage_check_dimensions(char **newval, void **extra, GucSource source);
 extern void usage_assign_dimensions(const char *newval, void *extra);
 
+/* in usage_settings.c */
+extern void UsageDefineSettingAliases(void);
+
 /* in usage_track.c */
 extern void UsageTrackRequest(const OtlpRequest *req, const char *tenant);
 extern void UsageAppendMetrics(StringInfo buf);

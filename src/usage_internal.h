@@ -28,6 +28,7 @@
 #define USAGE_INTERNAL_H
 
 #include "datatype/timestamp.h"
+#include "port/atomics.h"
 #include "storage/lwlock.h"
 #include "utils/hsearch.h"
 
@@ -118,12 +119,21 @@ typedef struct UsageTenant
 	QualityCounters q;
 } UsageTenant;
 
+/* Ack latency of one protocol: per bucket (not cumulative), last +Inf. */
+typedef struct QualityAckCounters
+{
+	pg_atomic_uint64 buckets[QUALITY_NUM_ACK_BUCKETS + 1];
+	pg_atomic_uint64 sum_usecs;
+} QualityAckCounters;
+
 typedef struct UsageShared
 {
 	LWLock	   *lock;
 	int			max_series;		/* capacity of the series table */
 	int			nseries;		/* entries in it */
+	uint64		generation;		/* bumped when series entries are removed */
 	bool		history_active; /* a worker flushes to tempo.usage_history */
+	QualityAckCounters ack[QUALITY_NUM_PROTOCOLS];	/* atomics, no lock */
 } UsageShared;
 
 /* One series as copied out of shared memory. */
@@ -134,6 +144,9 @@ typedef struct UsageSnapshotEntry
 	int64		spans;
 	TimestampTz last_seen;
 } UsageSnapshotEntry;
+
+/* in quality_ack.c */
+extern void QualityAckInit(QualityAckCounters *ack);
 
 /* in usage_config.c */
 extern UsageConfig *usage_config;

@@ -96,6 +96,7 @@ usage_shmem_startup(void)
 		memset(usage_shared, 0, sizeof(UsageShared));
 		usage_shared->lock = &(GetNamedLWLockTranche("tempo_usage"))->lock;
 		usage_shared->max_series = usage_capacity;
+		QualityAckInit(usage_shared->ack);
 	}
 
 	memset(&ctl, 0, sizeof(ctl));
@@ -189,6 +190,7 @@ UsagePurgeStale(TimestampTz now)
 	TimestampTz cutoff = now - UsageStaleUsecs();
 	HASH_SEQ_STATUS seq;
 	UsageSeries *s;
+	bool		removed = false;
 
 	if (usage_shared == NULL)
 		return;
@@ -213,18 +215,23 @@ UsagePurgeStale(TimestampTz now)
 		}
 		usage_shared->nseries--;
 		hash_search(usage_series, &s->key, HASH_REMOVE, NULL);
+		removed = true;
 	}
+	/* backends must not use shared entries they remember (usage_track.c) */
+	if (removed)
+		usage_shared->generation++;
 	LWLockRelease(usage_shared->lock);
 }
 
 /*
- * Copy of every live (not stale) series, palloc'd in the current memory
- * context.
+ * Copy of series, palloc'd in the current memory context: every live (not
+ * stale) one with its counts, or with deltas, every one with counts not
+ * yet written to tempo.usage_history, which are marked written.
  */
-UsageSnapshotEntry *
-UsageSnapshot(int *count)
+static UsageSnapshotEntry *
+copySeries(int *count, bool deltas)
 {
-	TimestampTz cutoff = GetCurrentTimestamp() - UsageStaleUsecs();
+	TimestampTz cutoff = deltas ? 0 : GetCurrentTimestamp() - UsageStaleUsecs();
 	UsageSnapshotEntry *result;
 	HASH_SEQ_STATUS seq;
 	UsageSeries *s;
@@ -233,22 +240,38 @@ UsageSnapshot(int *count)
 	*count = 0;
 	if (usage_shared == NULL)
 		return NULL;
-	LWLockAcquire(usage_shared->lock, LW_SHARED);
+	LWLockAcquire(usage_shared->lock, deltas ? LW_EXCLUSIVE : LW_SHARED);
 	result = palloc(sizeof(UsageSnapshotEntry) * (hash_get_num_entries(usage_series) + 1));
 	hash_seq_init(&seq, usage_series);
 	while ((s = hash_seq_search(&seq)) != NULL)
 	{
-		if (s->last_seen < cutoff)
+		int64		done_bytes = deltas ? s->flushed_bytes : 0;
+		int64		done_spans = deltas ? s->flushed_spans : 0;
+
+		if (deltas ? (s->bytes == done_bytes && s->spans == done_spans) :
+			s->last_seen < cutoff)
 			continue;
 		result[n].key = s->key;
-		result[n].bytes = s->bytes;
-		result[n].spans = s->spans;
+		result[n].bytes = s->bytes - done_bytes;
+		result[n].spans = s->spans - done_spans;
 		result[n].last_seen = s->last_seen;
+		if (deltas)
+		{
+			s->flushed_bytes = s->bytes;
+			s->flushed_spans = s->spans;
+		}
 		n++;
 	}
 	LWLockRelease(usage_shared->lock);
 	*count = n;
 	return result;
+}
+
+/* Copy of every live (not stale) series. */
+UsageSnapshotEntry *
+UsageSnapshot(int *count)
+{
+	return copySeries(count, false);
 }
 
 /*
@@ -259,32 +282,7 @@ UsageSnapshot(int *count)
 UsageSnapshotEntry *
 UsageTakeDeltas(int *count)
 {
-	UsageSnapshotEntry *result;
-	HASH_SEQ_STATUS seq;
-	UsageSeries *s;
-	int			n = 0;
-
-	*count = 0;
-	if (usage_shared == NULL)
-		return NULL;
-	LWLockAcquire(usage_shared->lock, LW_EXCLUSIVE);
-	result = palloc(sizeof(UsageSnapshotEntry) * (hash_get_num_entries(usage_series) + 1));
-	hash_seq_init(&seq, usage_series);
-	while ((s = hash_seq_search(&seq)) != NULL)
-	{
-		if (s->bytes == s->flushed_bytes && s->spans == s->flushed_spans)
-			continue;
-		result[n].key = s->key;
-		result[n].bytes = s->bytes - s->flushed_bytes;
-		result[n].spans = s->spans - s->flushed_spans;
-		result[n].last_seen = s->last_seen;
-		s->flushed_bytes = s->bytes;
-		s->flushed_spans = s->spans;
-		n++;
-	}
-	LWLockRelease(usage_shared->lock);
-	*count = n;
-	return result;
+	return copySeries(count, true);
 }
 
 /* Copy of every tenant's counters, palloc'd, sorted by nothing. */

@@ -4,15 +4,33 @@
  *	  Cost attribution of one OTLP request (the hot path).
  *
  * UsageTrackRequest() walks the decoded request once, computing each
- * span's charge (see usage.h for the algorithm) and its series key, and
- * adds them up in a backend-local hash table, so that a request of
- * thousands of spans touching a handful of label sets costs one short
- * exclusive lock of the shared table, taken to merge the local sums.
+ * span's charge (see usage.h for the algorithm) and its series, and adds
+ * the charges up in a backend-local table of series.  The request then
+ * costs one short exclusive lock of the shared table, taken to add the
+ * sums of the series it touched.
+ *
+ * The local table outlives the request: each entry remembers the shared
+ * entry of its series (dynahash entries never move), so the merge is a
+ * pointer walk, not a shared hash lookup per series.  Such a pointer is
+ * trusted only while the shared "generation" is the one it was found
+ * under; the stale purge, the only code that removes shared entries,
+ * bumps it.  Overflowed label sets are never cached (they get their own
+ * series once there is room again).  The local table is dropped when it
+ * grows past twice the shared capacity.  It is an open-addressing table
+ * of small slots (key pointer and hash) over series allocated to the size
+ * of their key, so that a lookup of one of thousands of series touches
+ * about two cache lines.
+ *
+ * Per span, the work is: the span's protobuf size, its string attributes
+ * matched against the span-scoped dimensions (none when every dimension
+ * is resource-scoped), and, only when its label values differ from the
+ * previous span's, a series key and one local hash lookup.
  *
  * Protobuf sizes are computed with protobuf-c for the spans, the resource
  * and the scope; the sizes of ScopeSpans and ResourceSpans are assembled
  * from those (tag, length varint, schema URL, unknown fields) so no span
- * is sized twice.  Assert-enabled builds check the result against
+ * is sized twice, and QualityTrackRequest reuses the request's total
+ * (UsageRequestBytes).  Assert-enabled builds check the result against
  * protobuf_c_message_get_packed_size() of the whole batch.
  *
  * Copyright (c) 2026, the tempo authors
@@ -24,6 +42,7 @@
  */
 #include "postgres.h"
 
+#include "common/hashfn.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/memutils.h"
@@ -32,17 +51,61 @@
 #include "tempo.h"
 #include "usage_internal.h"
 
-/* A series summed over one request, backend-local. */
+/*
+ * A series seen by this backend: the sums of the current request, and
+ * the shared entry of the series when known.
+ */
 typedef struct LocalSeries
 {
-	UsageKey	key;
-	uint32		hash;			/* usage_key_hash(key), reused for the merge */
-	int64		bytes;
+	UsageSeries *shared;		/* valid while shared_gen is current */
+	uint64		shared_gen;
+	int64		bytes;			/* of the current request */
 	int64		spans;
+	uint32		hash;			/* of the key, as usage_key_hash() */
+	bool		pending;		/* in pending_series */
+	uint32		len;
+	char		key[FLEXIBLE_ARRAY_MEMBER]; /* a UsageKey's data */
 } LocalSeries;
 
-static HTAB *local_series = NULL;
+/*
+ * Slot of the local open-addressing table (lib/simplehash.h): the key
+ * points into its series, and the stored hash is compared first, so a
+ * lookup reads the series only when it is the one sought.
+ */
+typedef struct LocalKey
+{
+	const char *data;
+	uint32		len;
+} LocalKey;
+
+typedef struct LocalSlot
+{
+	LocalKey	key;
+	uint32		hash;
+	char		status;
+	LocalSeries *series;
+} LocalSlot;
+
+#define SH_PREFIX		localseries
+#define SH_ELEMENT_TYPE	LocalSlot
+#define SH_KEY_TYPE		LocalKey
+#define SH_KEY			key
+#define SH_HASH_KEY(tb, k)	hash_bytes((const unsigned char *) (k).data, (k).len)
+#define SH_EQUAL(tb, a, b)	((a).len == (b).len && memcmp((a).data, (b).data, (a).len) == 0)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a)	((a)->hash)
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+static localseries_hash *local_series = NULL;
 static MemoryContext track_cxt = NULL;
+
+/* The local series the current request charged, in first-use order. */
+static LocalSeries **pending_series = NULL;
+static int	npending = 0;
+static int	maxpending = 0;
 
 /*
  * The protobuf size of the request last attributed, for
@@ -241,85 +304,167 @@ sameValues(const char *const *a, const char *const *b, int n)
 static LocalSeries *
 addLocal(const UsageKey *key, int64 bytes)
 {
+	LocalSlot  *slot;
 	LocalSeries *ls;
-	uint32		hash = usage_key_hash(key, sizeof(UsageKey));
+	LocalKey	lkey;
 	bool		found;
 
-	ls = hash_search_with_hash_value(local_series, key, hash, HASH_ENTER, &found);
+	lkey.data = key->data;
+	lkey.len = key->len;
+	slot = localseries_insert(local_series, lkey, &found);
 	if (!found)
 	{
-		ls->hash = hash;
+		ls = MemoryContextAlloc(track_cxt, offsetof(LocalSeries, key) + key->len);
+		ls->shared = NULL;
+		ls->shared_gen = 0;
 		ls->bytes = 0;
 		ls->spans = 0;
+		ls->hash = slot->hash;
+		ls->pending = false;
+		ls->len = key->len;
+		memcpy(ls->key, key->data, key->len);
+		slot->key.data = ls->key;	/* the caller's key goes away */
+		slot->series = ls;
+	}
+	ls = slot->series;
+	if (!ls->pending)
+	{
+		if (npending >= maxpending)
+		{
+			maxpending *= 2;
+			pending_series = repalloc(pending_series,
+									  sizeof(LocalSeries *) * maxpending);
+		}
+		pending_series[npending++] = ls;
+		ls->pending = true;
 	}
 	ls->bytes += bytes;
 	ls->spans++;
 	return ls;
 }
 
-/* Add the local sums of one request to the shared table and clear them. */
+/* Forget the sums of the current request (none, or of a failed one). */
+static void
+resetPending(void)
+{
+	int			i;
+
+	for (i = 0; i < npending; i++)
+	{
+		pending_series[i]->pending = false;
+		pending_series[i]->bytes = 0;
+		pending_series[i]->spans = 0;
+	}
+	npending = 0;
+}
+
+/*
+ * The shared entry of a series, created if the tenant and the table have
+ * room, else the tenant's overflow series (NULL only when even that does
+ * not fit).  Caller holds the lock exclusively.
+ */
+static UsageSeries *
+sharedSeries(LocalSeries *ls, UsageTenant *t, const UsageKey *okey)
+{
+	UsageSeries *s;
+	UsageKey	key;
+	bool		found;
+
+	if (ls->shared != NULL && ls->shared_gen == usage_shared->generation)
+		return ls->shared;
+
+	key.len = ls->len;
+	memcpy(key.data, ls->key, ls->len);
+	s = hash_search_with_hash_value(usage_series, &key, ls->hash,
+									HASH_FIND, NULL);
+	if (s == NULL && t->nseries < tempo_cost_attribution_max_cardinality &&
+		usage_shared->nseries < usage_shared->max_series &&
+		usage_key_cmp(&key, okey, 0) != 0)
+	{
+		s = hash_search_with_hash_value(usage_series, &key, ls->hash,
+										HASH_ENTER_NULL, &found);
+		if (s != NULL)
+		{
+			memset((char *) s + sizeof(UsageKey), 0,
+				   sizeof(UsageSeries) - sizeof(UsageKey));
+			t->nseries++;
+			usage_shared->nseries++;
+		}
+	}
+	if (s != NULL)
+	{
+		ls->shared = s;
+		ls->shared_gen = usage_shared->generation;
+		return s;
+	}
+
+	/* past the cap: the tenant's overflow series, not cached */
+	s = hash_search(usage_series, okey, HASH_ENTER_NULL, &found);
+	if (s != NULL && !found)
+	{
+		memset((char *) s + sizeof(UsageKey), 0,
+			   sizeof(UsageSeries) - sizeof(UsageKey));
+		s->overflow = true;
+		usage_shared->nseries++;
+	}
+	return s;
+}
+
+/* Add the sums of the current request to the shared table. */
 static void
 mergeLocal(const char *tenant, const UsageConfig *cfg, int valuecap)
 {
-	HASH_SEQ_STATUS seq;
-	LocalSeries *ls;
 	UsageTenant *t;
 	UsageKey	okey;
 	const char *ovals[USAGE_MAX_DIMENSIONS];
-	TimestampTz now = GetCurrentTimestamp();
-	int			maxcard = tempo_cost_attribution_max_cardinality;
+	TimestampTz now;
 	int			i;
 
+	if (npending == 0)
+		return;
 	for (i = 0; i < cfg->nlabels; i++)
 		ovals[i] = USAGE_OVERFLOW;
 	buildKey(&okey, tenant, cfg, ovals, valuecap);
+	now = GetCurrentTimestamp();
 
 	LWLockAcquire(usage_shared->lock, LW_EXCLUSIVE);
 	t = UsageGetTenant(tenant);
-	hash_seq_init(&seq, local_series);
-	while ((ls = hash_seq_search(&seq)) != NULL)
+	for (i = 0; i < npending; i++)
 	{
-		UsageSeries *s;
-		bool		found;
+		LocalSeries *ls = pending_series[i];
+		UsageSeries *s = sharedSeries(ls, t, &okey);
 
-		s = hash_search_with_hash_value(usage_series, &ls->key, ls->hash,
-										HASH_FIND, NULL);
-		if (s == NULL && t->nseries < maxcard &&
-			usage_shared->nseries < usage_shared->max_series &&
-			usage_key_cmp(&ls->key, &okey, 0) != 0)
-		{
-			s = hash_search_with_hash_value(usage_series, &ls->key, ls->hash,
-											HASH_ENTER_NULL, &found);
-			if (s != NULL)
-			{
-				memset((char *) s + sizeof(UsageKey), 0,
-					   sizeof(UsageSeries) - sizeof(UsageKey));
-				t->nseries++;
-				usage_shared->nseries++;
-			}
-		}
-		if (s == NULL)
-		{
-			/* past the cap: the tenant's overflow series */
-			s = hash_search(usage_series, &okey, HASH_ENTER_NULL, &found);
-			if (s != NULL && !found)
-			{
-				memset((char *) s + sizeof(UsageKey), 0,
-					   sizeof(UsageSeries) - sizeof(UsageKey));
-				s->overflow = true;
-				usage_shared->nseries++;
-			}
-		}
 		if (s != NULL)
 		{
 			s->bytes += ls->bytes;
 			s->spans += ls->spans;
 			s->last_seen = now;
 		}
-		hash_search_with_hash_value(local_series, &ls->key, ls->hash,
-									HASH_REMOVE, NULL);
 	}
 	LWLockRelease(usage_shared->lock);
+	resetPending();
+}
+
+/* Set up the local table, or drop it when it has grown too big. */
+static void
+prepareLocal(void)
+{
+	if (local_series != NULL &&
+		local_series->members <= 2 * (uint32) usage_shared->max_series)
+	{
+		/* a request that failed half way may have left sums behind */
+		resetPending();
+		return;
+	}
+	if (track_cxt == NULL)
+		track_cxt = AllocSetContextCreate(TopMemoryContext, "tempo usage tracking",
+										  ALLOCSET_DEFAULT_SIZES);
+	else
+		MemoryContextReset(track_cxt);
+	local_series = localseries_create(track_cxt, 1024, NULL);
+	maxpending = 256;
+	pending_series = MemoryContextAlloc(track_cxt, sizeof(LocalSeries *) * maxpending);
+	npending = 0;
 }
 
 /*
@@ -337,6 +482,7 @@ UsageTrackRequest(const OtlpRequest *req, const char *tenant)
 	LocalSeries *prev = NULL;
 	int64		request_bytes = 0;
 	int			valuecap;
+	bool		span_dims = false;
 	size_t		r,
 				s,
 				i;
@@ -345,33 +491,12 @@ UsageTrackRequest(const OtlpRequest *req, const char *tenant)
 	if (!UsageTrackingEnabled() || req == NULL)
 		return;
 
-	if (local_series == NULL)
-	{
-		HASHCTL		ctl;
-
-		track_cxt = AllocSetContextCreate(TopMemoryContext, "tempo usage tracking",
-										  ALLOCSET_DEFAULT_SIZES);
-		memset(&ctl, 0, sizeof(ctl));
-		ctl.keysize = sizeof(UsageKey);
-		ctl.entrysize = sizeof(LocalSeries);
-		ctl.hash = usage_key_hash;
-		ctl.match = usage_key_cmp;
-		ctl.hcxt = track_cxt;
-		local_series = hash_create("tempo usage local series", 64, &ctl,
-								   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
-	}
-	/* a request that failed half way may have left sums behind */
-	if (hash_get_num_entries(local_series) > 0)
-	{
-		HASH_SEQ_STATUS seq;
-		LocalSeries *ls;
-
-		hash_seq_init(&seq, local_series);
-		while ((ls = hash_seq_search(&seq)) != NULL)
-			hash_search(local_series, &ls->key, HASH_REMOVE, NULL);
-	}
+	prepareLocal();
 
 	valuecap = valueCap(cfg);
+	for (i = 0; i < (size_t) cfg->ndims; i++)
+		if (cfg->dims[i].scope != USAGE_SCOPE_RESOURCE)
+			span_dims = true;
 	for (r = 0; r < req->n_resource_spans; r++)
 	{
 		const OtlpResourceSpans *rs = req->resource_spans[r];
@@ -446,8 +571,9 @@ UsageTrackRequest(const OtlpRequest *req, const char *tenant)
 				int64		charge = sizes[k++] + share;
 
 				memcpy(values, resvals, sizeof(char *) * cfg->nlabels);
-				applyAttributes(cfg, USAGE_SCOPE_SPAN, span->attributes,
-								span->n_attributes, values);
+				if (span_dims)
+					applyAttributes(cfg, USAGE_SCOPE_SPAN, span->attributes,
+									span->n_attributes, values);
 				if (first)
 				{
 					charge += first_extra;

@@ -32,6 +32,14 @@
  * --start + --window); spans of a trace are written contiguously, ordered
  * by start time (parents first), as a store holds them after compaction.
  *
+ * --label-sets N (for the cost-attribution benchmark) gives every span
+ * three more string attributes, cost.team, cost.project and cost.region,
+ * from a counter k that cycles through 0 .. N-1 over the spans written:
+ * team = k % 25, project = k / 25 % 10, region = k / 250.  So the three
+ * take exactly N distinct value sets once N spans are written.  The values
+ * come from the counter, not the random stream, so every other byte of a
+ * span is the same with and without the option.
+ *
  * Everything comes from one xoshiro256** stream seeded by --seed, so a
  * given set of options always produces byte-identical output.
  *
@@ -644,6 +652,10 @@ typedef struct TraceCtx
 
 static const char *cur_tenant = "single-tenant";
 
+/* --label-sets: label sets (0 = off), and the counter cycling through them */
+static uint64_t cost_label_sets = 0;
+static uint64_t cost_next = 0;
+
 static Span *
 new_span(TraceCtx *t, int parent, int service, int pod, int kind, int cat)
 {
@@ -757,6 +769,29 @@ make_error(Span *s, int which)
 	attr_str(&s->event.attrs[0], "exception.type", e->type);
 	attr_str(&s->event.attrs[1], "exception.message", e->message);
 	attr_str(&s->event.attrs[2], "exception.stacktrace", e->stacktrace);
+}
+
+/* the cost.team, cost.project and cost.region attributes of --label-sets */
+static void
+add_cost_labels(Span *s)
+{
+	uint64_t	k = cost_next++ % cost_label_sets;
+	SBuild		b;
+
+	if (s->nattrs + 3 > GEN_MAX_ATTRS)
+		die("too many attributes for --label-sets");
+	sb_begin(&b, s);
+	sb_str(&b, "team-");
+	sb_u64(&b, k % 25);
+	add_str(s, "cost.team", sb_end(&b));
+	sb_begin(&b, s);
+	sb_str(&b, "project-");
+	sb_u64(&b, k / 25 % 10);
+	add_str(s, "cost.project", sb_end(&b));
+	sb_begin(&b, s);
+	sb_str(&b, "region-");
+	sb_u64(&b, k / 250);
+	add_str(s, "cost.region", sb_end(&b));
 }
 
 static void
@@ -1048,6 +1083,8 @@ usage(void)
 			"  --window SECS    window length in seconds (default 3600)\n"
 			"  --batch N        spans per OTLP request (default 512)\n"
 			"  --tenant NAME    tenant column value (default single-tenant)\n"
+			"  --label-sets N   add cost.team/project/region span attributes taking N\n"
+			"                   distinct value sets (default 0 = none)\n"
 			"  --otlp FILE      write length-prefixed OTLP/protobuf requests ('-' = stdout)\n"
 			"  --copy FILE      write COPY text rows ('-' = stdout)\n"
 			"  --verify         decode every request again and compare it with the spans\n"
@@ -1091,6 +1128,7 @@ main(int argc, char **argv)
 		{"window", required_argument, NULL, 'w'},
 		{"batch", required_argument, NULL, 'b'},
 		{"tenant", required_argument, NULL, 't'},
+		{"label-sets", required_argument, NULL, 'L'},
 		{"otlp", required_argument, NULL, 'o'},
 		{"copy", required_argument, NULL, 'c'},
 		{"verify", no_argument, NULL, 'v'},
@@ -1103,6 +1141,7 @@ main(int argc, char **argv)
 	uint64_t	start = 1795000000;
 	uint64_t	window = 3600;
 	uint64_t	batch_size = 512;
+	uint64_t	label_sets = 0;
 	const char *otlp_path = NULL;
 	const char *copy_path = NULL;
 	bool		verify = false;
@@ -1147,6 +1186,9 @@ main(int argc, char **argv)
 			case 't':
 				cur_tenant = optarg;
 				break;
+			case 'L':
+				label_sets = parse_u64(optarg, "--label-sets");
+				break;
 			case 'o':
 				otlp_path = optarg;
 				break;
@@ -1175,6 +1217,7 @@ main(int argc, char **argv)
 		die("--window must be at least 1 second");
 	if (start > 9000000000ULL)
 		die("--start is too far in the future");
+	cost_label_sets = label_sets;
 
 	rng_seed(seed);
 	init_model();
@@ -1213,6 +1256,9 @@ main(int argc, char **argv)
 			idx[j] = v;
 		}
 
+		if (cost_label_sets > 0)
+			for (i = 0; i < n; i++)
+				add_cost_labels(&t->spans[idx[i]]);
 		for (i = 0; i < n; i++)
 		{
 			const Span *s = &t->spans[idx[i]];

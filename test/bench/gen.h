@@ -46,7 +46,7 @@ typedef Opentelemetry__Proto__Common__V1__AnyValue PbAnyValue;
 #define GEN_NRESOURCES		(GEN_NSERVICES * GEN_NPODS)
 #define GEN_MAX_CALLEES		8
 #define GEN_MAX_TRACE		52
-#define GEN_MAX_ATTRS		12
+#define GEN_MAX_ATTRS		14	/* 10 + error.type + the 3 of --label-sets */
 #define GEN_MAX_EVATTRS		3
 #define GEN_MAX_LINKATTRS	2
 #define GEN_SBUF			1024

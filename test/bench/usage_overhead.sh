@@ -24,41 +24,18 @@ CONF
 as_pg pg_ctl -D "$dir/data" -l "$dir/log" -w start >/dev/null
 psql_b() { as_pg psql -X -q -At -h "$dir" -p "$PORT" -d postgres -v ON_ERROR_STOP=1 "$@"; }
 
+psql_b -c "CREATE EXTENSION tempo" -c "CREATE UNLOGGED TABLE tempo.spans_bench PARTITION OF tempo.spans DEFAULT"
+psql_b -f "$TOP/test/sql/otlp_builders.sql"
 psql_b <<'SQL'
-CREATE EXTENSION tempo;
-CREATE UNLOGGED TABLE tempo.spans_bench PARTITION OF tempo.spans DEFAULT;
-CREATE FUNCTION b_varint(n bigint) RETURNS bytea LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE r bytea := ''::bytea;
-BEGIN
-  LOOP
-    IF n >= 128 THEN r := r || set_byte('\x00'::bytea, 0, (n % 128)::int + 128); n := n / 128;
-    ELSE RETURN r || set_byte('\x00'::bytea, 0, n::int); END IF;
-  END LOOP;
-END $$;
-CREATE FUNCTION b_len(f int, b bytea) RETURNS bytea LANGUAGE sql IMMUTABLE
-  AS $$ SELECT b_varint(f * 8 + 2) || b_varint(length(b)) || b $$;
-CREATE FUNCTION b_str(f int, s text) RETURNS bytea LANGUAGE sql IMMUTABLE
-  AS $$ SELECT b_len(f, convert_to(s, 'UTF8')) $$;
-CREATE FUNCTION b_le64(f int, n bigint) RETURNS bytea LANGUAGE sql IMMUTABLE
-  AS $$ SELECT b_varint(f * 8 + 1) || (SELECT string_agg(substr(int8send(n), 9 - i, 1), ''::bytea ORDER BY i)
-                                      FROM generate_series(1, 8) i) $$;
-CREATE FUNCTION b_kv(k text, v text) RETURNS bytea LANGUAGE sql IMMUTABLE
-  AS $$ SELECT b_str(1, k) || b_len(2, b_str(1, v)) $$;
 -- request r: 10 batches (services) of 50 spans; span i of a batch has
 -- method i % 5 and user (10 r + i / 5) % 100: 5,000 label sets in all
 CREATE TABLE bench_payload AS
-SELECT r, string_agg(b_len(1,
-         b_len(1, b_len(1, b_kv('service.name', 'svc' || s)))
-      || b_len(2, (SELECT string_agg(b_len(2,
-             b_len(1, decode(lpad(to_hex(r * 100000 + s * 1000 + i), 32, '0'), 'hex'))
-          || b_len(2, decode(lpad(to_hex(r * 100000 + s * 1000 + i), 16, '0'), 'hex'))
-          || b_str(5, 'GET /api/v1/items')
-          || b_le64(7, 1700000000000000000)
-          || b_le64(8, 1700000000100000000)
-          || b_len(9, b_kv('http.method', 'm' || (i % 5)))
-          || b_len(9, b_kv('user', 'u' || ((r * 10 + i / 5) % 100)))
-          || b_len(9, b_kv('http.status_code', '200'))), ''::bytea ORDER BY i)
-          FROM generate_series(0, 49) i))), ''::bytea ORDER BY s) AS p
+SELECT r, u_req(VARIADIC array_agg(u_batch('svc' || s, NULL, u_scope(NULL, VARIADIC (
+         SELECT array_agg(u_span(r * 100000 + s * 1000 + i,
+                                 ARRAY[u_kvs('http.method', 'm' || (i % 5)),
+                                       u_kvs('user', 'u' || ((r * 10 + i / 5) % 100)),
+                                       u_kvs('http.status_code', '200')]) ORDER BY i)
+           FROM generate_series(0, 49) i))) ORDER BY s)) AS p
   FROM generate_series(0, 19) r, generate_series(0, 9) s
  GROUP BY r;
 SQL

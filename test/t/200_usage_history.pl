@@ -20,36 +20,16 @@ $node->start;
 $node->safe_psql('postgres', q{
 CREATE EXTENSION tempo;
 CREATE TABLE tempo.spans_all PARTITION OF tempo.spans DEFAULT;
--- OTLP protobuf builders (see sql/usage.sql)
-CREATE FUNCTION u_varint(n bigint) RETURNS bytea LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE r bytea := ''::bytea;
-BEGIN
-  LOOP
-    IF n >= 128 THEN r := r || set_byte('\x00'::bytea, 0, (n % 128)::int + 128); n := n / 128;
-    ELSE RETURN r || set_byte('\x00'::bytea, 0, n::int); END IF;
-  END LOOP;
-END $$;
-CREATE FUNCTION u_len(f int, b bytea) RETURNS bytea LANGUAGE sql IMMUTABLE
-  AS $$ SELECT u_varint(f * 8 + 2) || u_varint(length(b)) || b $$;
-CREATE FUNCTION u_str(f int, s text) RETURNS bytea LANGUAGE sql IMMUTABLE
-  AS $$ SELECT u_len(f, convert_to(s, 'UTF8')) $$;
-CREATE FUNCTION u_le64(f int, n bigint) RETURNS bytea LANGUAGE sql IMMUTABLE
-  AS $$ SELECT u_varint(f * 8 + 1) || (SELECT string_agg(substr(int8send(n), 9 - i, 1), ''::bytea ORDER BY i)
-                                      FROM generate_series(1, 8) i) $$;
-CREATE FUNCTION u_kvs(k text, v text) RETURNS bytea LANGUAGE sql IMMUTABLE
-  AS $$ SELECT u_str(1, k) || u_len(2, u_str(1, v)) $$;
--- a request of one batch: resource service.name, n spans with
--- http.method = GET or POST alternately, ending now
+});
+$node->safe_psql('postgres', slurp_file("$ENV{TEMPO_TOP}/test/sql/otlp_builders.sql"));
+# a request of one batch: resource service.name, n spans with http.method
+# GET or POST alternately, ending now
+$node->safe_psql('postgres', q{
 CREATE FUNCTION u_payload(service text, n int, first int) RETURNS bytea LANGUAGE sql AS $$
-  SELECT u_len(1, u_len(1, u_len(1, u_kvs('service.name', service)))
-      || u_len(2, (SELECT string_agg(u_len(2,
-             u_len(1, decode(lpad(to_hex(i), 32, '0'), 'hex'))
-          || u_len(2, decode(lpad(to_hex(i), 16, '0'), 'hex'))
-          || u_str(5, 'op')
-          || u_le64(7, floor(extract(epoch FROM now()))::bigint * 1000000000 - 1000)
-          || u_le64(8, floor(extract(epoch FROM now()))::bigint * 1000000000)
-          || u_len(9, u_kvs('http.method', CASE WHEN i % 2 = 0 THEN 'GET' ELSE 'POST' END))),
-          ''::bytea ORDER BY i) FROM generate_series(first, first + n - 1) i)))
+  SELECT u_req(u_batch(service, NULL, u_scope(NULL, VARIADIC (
+      SELECT array_agg(u_span(i, ARRAY[u_kvs('http.method', CASE WHEN i % 2 = 0 THEN 'GET' ELSE 'POST' END)],
+                              floor(extract(epoch FROM now()))::bigint * 1000000000) ORDER BY i)
+        FROM generate_series(first, first + n - 1) i))))
 $$;
 });
 
