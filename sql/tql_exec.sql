@@ -67,6 +67,57 @@ SELECT (SELECT count(*) FROM tempo.search_spans('{ resource.service.name = "svc2
           AND span_attributes->>'s' IN ('v1', 'v2')
           AND start_time BETWEEN '2025-03-01' AND '2025-03-02') AS agrees;
 
+-- with max_traces, every returned trace has all of its matched spans, even
+-- when they lie chunk groups apart: 20 traces get a matched span, 10000
+-- other spans follow, then the 20 traces' second matched spans
+SELECT tempo.create_partition('2025-08-01 00:00+00') IS NOT NULL AS created;
+INSERT INTO tempo.spans (tenant, trace_id, span_id, name, kind, status_code, start_time,
+                         start_time_unix_nano, duration_ns, span_attributes)
+SELECT 'single-tenant', lpad(to_hex(t), 32, '0')::tempo.trace_id,
+       lpad(to_hex(k), 16, '0')::tempo.span_id, 'far', 1, 0,
+       to_timestamp(1754006400 + k * 0.001), (1754006400000 + k)::bigint * 1000000, 1000,
+       jsonb_build_object('m', CASE WHEN k <= 20 OR k > 10020 THEN 1 ELSE 0 END)
+  FROM generate_series(1, 10040) k,
+       LATERAL (SELECT CASE WHEN k <= 20 THEN 4096 + k WHEN k > 10020 THEN 4096 + k - 10020
+                            ELSE 8192 + k END AS t) x;
+SELECT count(DISTINCT trace_id) AS traces, count(*) AS spans,
+       min(n) AS min_spans_per_trace
+  FROM (SELECT trace_id, count(*) OVER (PARTITION BY trace_id::text) AS n
+          FROM tempo.search_spans('{ span.m = 1 }', '2025-08-01', '2025-08-02', 3)) s;
+SELECT count(*) AS traces,
+       min((spansets->0->>'matched')::int) AS min_matched
+  FROM tempo.search('{ span.m = 1 }', '2025-08-01', '2025-08-02', 3);
+
+-- conditions on event (link) fields in one filter hold for one event (link),
+-- as in Tempo 2.9; in separate filters or under || any event will do
+INSERT INTO tempo.spans (tenant, trace_id, span_id, name, kind, status_code, start_time,
+                         start_time_unix_nano, duration_ns, events, links)
+VALUES ('single-tenant', 'ee000000000000000000000000000001', 'ee00000000000001', 'ev', 1, 0,
+        '2025-08-01 12:00+00', 1754049600000000000, 1000,
+        '[{"time_unix_nano": "1754049600000000500", "name": "e1", "attributes": {"a": 1, "b": 1}},
+          {"time_unix_nano": "1754049600000000900", "name": "e2", "attributes": {"a": 2, "b": 2, "c": "x"}}]',
+        '[{"trace_id": "ee000000000000000000000000000009", "span_id": "ee00000000000009", "attributes": {"k": "one", "w": 1}},
+          {"trace_id": "ee00000000000000000000000000000a", "span_id": "ee0000000000000a", "attributes": {"k": "two", "w": 2}}]');
+SELECT q, (SELECT count(*) FROM tempo.search_spans(q, '2025-08-01 11:00', '2025-08-01 13:00')) AS spans,
+       (SELECT count(*) FROM tempo.search(q || ' | count() > 0', '2025-08-01 11:00', '2025-08-01 13:00')) AS traces
+  FROM unnest(ARRAY[
+    '{ event.a = 1 && event.b = 1 }',
+    '{ event.a = 1 && event.b = 2 }',
+    '{ event:name = "e2" && event.a = 1 }',
+    '{ event:name = "e2" && event.c != nil && event.a >= 2 }',
+    '{ event:name = "e1" && event.c != nil }',
+    '{ event.a = 1 && event.b = 2 && name = "ev" }',
+    '{ event.a = 1 && name = "ev" && event.b = 1 }',
+    '{ event.a = 1 || event.b = 2 }',
+    '{ event.a = 1 } && { event.b = 2 }',
+    '{ event:timeSinceStart > 600ns && event.a = 2 }',
+    '{ event:timeSinceStart > 600ns && event.a = 1 }',
+    '{ link.k = "one" && link.w = 1 }',
+    '{ link.k = "one" && link.w = 2 }',
+    '{ link:traceID = "ee00000000000000000000000000000a" && link.k =~ "t.*" }',
+    '{ link.k = "one" && link.w = 2 && event.a = 1 && event.b = 1 }',
+    '{ link.k = "one" && event.a = 2 }']) q;
+
 -- a heap partition is read like a columnar one
 CREATE TABLE tempo.spans_heap PARTITION OF tempo.spans
     FOR VALUES FROM ('2025-05-01 00:00+00') TO ('2025-05-02 00:00+00') USING heap;
@@ -116,3 +167,5 @@ DROP TABLE tempo.spans_heap;
 SELECT tempo.explain('{ span.n = 3 && duration > 2ms } | count() > 2 | select(span.s)');
 SELECT tempo.explain('{ status = error } >> { span.n = 3 } || { name = "op7" }');
 SELECT tempo.explain('{ trace:id = "42" && span:id = "7" }');
+SELECT tempo.explain('{ event.a = 1 && name = "x" && event.b = 2 }');
+SELECT tempo.explain('{ link.k = "x" && link.w = 1 } >> { event.a = 1 && event:name = "e" }');

@@ -13,9 +13,14 @@ CREATE FUNCTION @extschema@.usage_series(
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'tempo_usage_series' LANGUAGE C VOLATILE;
 
-CREATE VIEW @extschema@.usage AS
+-- A role bound to tenants (sqlsrc/35_tenancy.sql) sees only their rows
+-- here and in tempo.ingest_quality; tempo.usage_history gets the tenant
+-- binding policy from tempo.bind_tenant().
+CREATE VIEW @extschema@.usage WITH (security_barrier) AS
     SELECT tenant, labels, bytes_received, spans_received, last_seen
-      FROM @extschema@.usage_series();
+      FROM @extschema@.usage_series()
+     WHERE (SELECT @extschema@.allowed_tenants()) IS NULL
+        OR tenant = ANY ((SELECT @extschema@.allowed_tenants())::text[]);
 COMMENT ON VIEW @extschema@.usage IS
     'live cost-attribution series: bytes and spans received per tenant and label set (tempo.cost_attribution_*)';
 
@@ -81,8 +86,10 @@ CREATE FUNCTION @extschema@.ingest_quality_counters(
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'tempo_ingest_quality_counters' LANGUAGE C VOLATILE;
 
-CREATE VIEW @extschema@.ingest_quality AS
-    SELECT * FROM @extschema@.ingest_quality_counters();
+CREATE VIEW @extschema@.ingest_quality WITH (security_barrier) AS
+    SELECT * FROM @extschema@.ingest_quality_counters()
+     WHERE (SELECT @extschema@.allowed_tenants()) IS NULL
+        OR tenant = ANY ((SELECT @extschema@.allowed_tenants())::text[]);
 COMMENT ON VIEW @extschema@.ingest_quality IS
     'ingest counters per tenant since server start: requests, bytes, spans received/accepted/rejected (by reason), attributes truncated, warnings, and the span end-time distance histograms (cumulative buckets 300, 1800, 3600 s and +Inf, with sum and count)';
 

@@ -55,11 +55,11 @@
 #include "utils/memutils.h"
 #include "utils/partcache.h"
 #include "utils/rel.h"
-#include "utils/rls.h"
 
 #include "col.h"
 #include "otlp.h"
 #include "tempo_ids.h"
+#include "tempo_tenancy.h"
 
 /* flush a partition's buffer at this many rows or bytes */
 #define OTLP_BUFFER_ROWS	1000
@@ -401,10 +401,23 @@ OtlpStoreRequest(const OtlpRequest *req, const char *tenant,
 		rte->insertedCols = bms_add_member(rte->insertedCols,
 										   ss.colmap[i] + 1 - FirstLowInvalidHeapAttributeNumber);
 	ExecCheckRTPerms(list_make1(rte), true);
-	if (check_enable_rls(relid, InvalidOid, false) == RLS_ENABLED)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("tempo.ingest does not support row-level security on tempo.spans")));
+	/* row-level security: only the tenant binding policy, checked here */
+	{
+		List	   *tenants;
+		ListCell   *tc;
+		bool		ok = false;
+
+		if (!TempoSpansTenancy(relid, "tempo.ingest", &tenants))
+			ok = true;
+		foreach(tc, tenants)
+			if (strcmp(lfirst(tc), tenant) == 0)
+				ok = true;
+		if (!ok)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("new row violates row-level security policy for table \"spans\""),
+					 errdetail("The current role is not bound to tenant \"%s\".", tenant)));
+	}
 
 	/* pass 1: partitions for every accepted span's start time */
 	table_close(ss.rel, NoLock);

@@ -1,9 +1,11 @@
 # TraceQL: scanner, parser, analyzer, printing, explain (front end);
 # planner, evaluator, trace assembly and the SQL functions (executor).
 # The scanner and parser are hand-written (see src/tql_parse.c for why),
-# so there are no generated files here.
+# so there are no generated files here.  tempo_tenancy.c (roles bound to
+# tenants) is here because the executor is its main user.
 OBJS += \
 	src/tql_analyze.o \
+	src/tempo_tenancy.o \
 	src/tql_exec.o \
 	src/tql_exec_eval.o \
 	src/tql_exec_trace.o \

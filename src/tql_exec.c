@@ -32,9 +32,11 @@
  * sequential scan turned into batches of the same shape, so results never
  * depend on the storage.  The caller needs SELECT on tempo.spans; the
  * session's tenants (tempo.tenant: empty = all, "a|b" = several) are
- * applied to every row.  Row-level security policies are not evaluated by
- * the reader, so when they apply to the caller the functions refuse to run
- * (0A000) instead of showing hidden rows.
+ * applied to every row.  The reader does not evaluate row-level security
+ * policies; when they apply to the caller, the tenant binding policy of
+ * tempo.bind_tenant() is honoured by intersecting the session's tenants
+ * with the role's (tempo_tenancy.c), and any other policy is refused
+ * (0A000) rather than showing hidden rows.
  *
  * Copyright (c) 2026, the tempo authors
  *
@@ -64,12 +66,12 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/rls.h"
 #include "utils/snapmgr.h"
 
 #include "col_internal.h"
 #include "tempo.h"
 #include "tempo_ids.h"
+#include "tempo_tenancy.h"
 #include "tql_exec_int.h"
 
 const char *const ExecColNames[EC_NCOLS] = {
@@ -789,6 +791,164 @@ plan_count_mode(ExecPlan *plan, TqlNode *pipe)
 }
 
 /* ---------------------------------------------------------------------
+ * Same-event and same-link conditions
+ *
+ * Tempo 2.9 fetches the events of a span with the conditions of a filter
+ * that is a conjunction, and keeps an event only when it meets all of them:
+ * "{ event.a = 1 && event.b = 2 }" needs one event with both, not one
+ * event with a = 1 and another with b = 2 (likewise for links).  Such
+ * conditions (comparisons of an event field with a literal, existence
+ * tests) form a group per filter and scope, evaluated as one boolean
+ * field (EF_ELEM_GROUP, tql_exec_eval.c) from the events column.  A single
+ * condition keeps the "any event" meaning, which is the same thing.
+ * ---------------------------------------------------------------------
+ */
+
+/* The event (or link) field a group condition reads, or NULL */
+static TqlExpr *
+elem_cond_field(TqlExpr *c, bool links)
+{
+	TqlExpr    *f = NULL;
+	ExecField	ef;
+
+	if (c->kind == TQL_EXPR_EXISTS)
+		f = c->left;
+	else if (c->kind == TQL_EXPR_BINARY &&
+			 (c->op == TQL_OP_EQ || c->op == TQL_OP_NEQ || c->op == TQL_OP_LT ||
+			  c->op == TQL_OP_LTE || c->op == TQL_OP_GT || c->op == TQL_OP_GTE ||
+			  c->op == TQL_OP_RE || c->op == TQL_OP_NRE))
+	{
+		if (c->left->kind == TQL_EXPR_STATIC)
+			f = c->right;
+		else if (c->right->kind == TQL_EXPR_STATIC)
+			f = c->left;
+	}
+	if (f == NULL || (f->kind != TQL_EXPR_ATTRIBUTE && f->kind != TQL_EXPR_INTRINSIC))
+		return NULL;
+	field_of_expr(f, &ef);
+	if (links ? (ef.kind == EF_LINK_TRACE_ID || ef.kind == EF_LINK_SPAN_ID ||
+				 ef.kind == EF_LINK_ATTR) :
+		(ef.kind == EF_EVENT_NAME || ef.kind == EF_EVENT_TSS ||
+		 ef.kind == EF_EVENT_ATTR))
+		return f;
+	return NULL;
+}
+
+static void
+plan_elem_groups_of(ExecPlan *plan, TqlExpr *root)
+{
+	TqlExpr   **c;
+	int			n = 0,
+				cap = 8,
+				i,
+				l;
+	int			first = plan->ngroups;
+
+	if (root == NULL || root->kind != TQL_EXPR_BINARY || root->op != TQL_OP_AND)
+		return;
+	c = palloc(sizeof(TqlExpr *) * cap);
+	ExecSplitConjuncts(root, &c, &n, &cap);
+	for (l = 0; l < 2; l++)
+	{
+		ExecElemGroup *g;
+		ExecField	gf;
+		int			m = 0;
+
+		for (i = 0; i < n; i++)
+			if (elem_cond_field(c[i], l == 1) != NULL)
+				m++;
+		if (m < 2)
+			continue;
+		if (plan->ngroups == 0)
+			plan->groups = palloc(sizeof(ExecElemGroup) * 4);
+		else if ((plan->ngroups & 3) == 0)
+			plan->groups = repalloc(plan->groups,
+									sizeof(ExecElemGroup) * (plan->ngroups + 4));
+		g = &plan->groups[plan->ngroups];
+		memset(g, 0, sizeof(*g));
+		g->links = (l == 1);
+		g->root = root;
+		g->conds = palloc(sizeof(TqlExpr *) * m);
+		g->cfields = palloc(sizeof(ExecField) * m);
+		for (i = 0; i < n; i++)
+		{
+			TqlExpr    *f = elem_cond_field(c[i], g->links);
+
+			if (f == NULL)
+				continue;
+			g->conds[g->nconds] = c[i];
+			field_of_expr(f, &g->cfields[g->nconds]);
+			g->nconds++;
+		}
+		memset(&gf, 0, sizeof(gf));
+		gf.kind = EF_ELEM_GROUP;
+		gf.col = -1;
+		gf.span_key = gf.res_key = -1;
+		gf.key = psprintf("%s group %d", g->links ? "link" : "event", plan->ngroups);
+		gf.group = plan->ngroups;
+		g->synth = TqlMakeExpr(TQL_EXPR_ATTRIBUTE, -1);
+		g->synth->scope = g->links ? TQL_SCOPE_LINK : TQL_SCOPE_EVENT;
+		g->synth->name = gf.key;
+		g->synth->type = TQL_TYPE_BOOL;
+		g->field = add_field(plan, &gf, g->synth);
+		map_expr(plan, g->synth, g->field);
+		plan->ngroups++;
+	}
+	if (plan->ngroups == first)
+		return;
+
+	/* the root's conjuncts outside its groups, then the groups */
+	for (i = first; i < plan->ngroups; i++)
+	{
+		ExecElemGroup *g = &plan->groups[i];
+		int			k,
+					j;
+
+		g->rconds = palloc(sizeof(TqlExpr *) * (n + 2));
+		for (k = 0; k < n; k++)
+		{
+			bool		grouped = false;
+
+			for (j = first; j < plan->ngroups && !grouped; j++)
+				grouped = elem_cond_field(c[k], plan->groups[j].links) != NULL;
+			if (!grouped)
+				g->rconds[g->nrconds++] = c[k];
+		}
+		for (j = first; j < plan->ngroups; j++)
+			g->rconds[g->nrconds++] = plan->groups[j].synth;
+	}
+}
+
+static void
+plan_elem_groups(ExecPlan *plan, TqlNode *node)
+{
+	int			i;
+
+	check_stack_depth();
+	if (node == NULL)
+		return;
+	if (node->kind == TQL_NODE_FILTER)
+		plan_elem_groups_of(plan, node->expr);
+	plan_elem_groups(plan, node->left);
+	plan_elem_groups(plan, node->right);
+	if (node->kind == TQL_NODE_PIPELINE)
+		for (i = 0; i < node->nitems; i++)
+			plan_elem_groups(plan, node->stages[i]);
+}
+
+/* The group whose filter expression is e, or NULL */
+const ExecElemGroup *
+ExecGroupOfRoot(ExecPlan *plan, const TqlExpr *e)
+{
+	int			i;
+
+	for (i = 0; i < plan->ngroups; i++)
+		if (plan->groups[i].root == e)
+			return &plan->groups[i];
+	return NULL;
+}
+
+/* ---------------------------------------------------------------------
  * Plan
  * ---------------------------------------------------------------------
  */
@@ -823,10 +983,48 @@ parse_tenants(ExecPlan *plan)
 		p = bar + 1;
 	}
 	if (plan->ntenants == 0)
+		plan->no_tenant = true; /* "|" alone: no tenant at all */
+}
+
+/*
+ * Apply row-level security of tempo.spans: a role bound to tenants sees
+ * only those (tempo_tenancy.c), so tempo.tenant is intersected with them;
+ * naming a tenant the role is not bound to shows nothing, as the policy
+ * does in SQL.  Other policies are refused there.
+ */
+static void
+apply_tenancy(ExecPlan *plan, Oid spans)
+{
+	List	   *bound;
+	ListCell   *lc;
+	int			i,
+				n = 0;
+
+	plan->tenancy_done = true;
+	if (!TempoSpansTenancy(spans, "TraceQL functions", &bound))
+		return;
+	if (plan->ntenants == 0 && !plan->no_tenant)
 	{
-		/* "|" alone: no tenant at all */
-		plan->tenants[plan->ntenants++] = "";
+		plan->tenants = palloc(sizeof(char *) * Max(list_length(bound), 1));
+		foreach(lc, bound)
+			plan->tenants[n++] = lfirst(lc);
 	}
+	else
+	{
+		for (i = 0; i < plan->ntenants; i++)
+		{
+			bool		ok = false;
+
+			foreach(lc, bound)
+				if (strcmp(lfirst(lc), plan->tenants[i]) == 0)
+					ok = true;
+			if (ok)
+				plan->tenants[n++] = plan->tenants[i];
+		}
+	}
+	plan->ntenants = n;
+	if (n == 0)
+		plan->no_tenant = true;
 }
 
 ExecPlan *
@@ -844,6 +1042,7 @@ ExecMakePlan(const TqlQuery *query, const TqlRunOptions *opts, int nextra,
 	plan->f_name = plan->f_service = plan->f_status = -1;
 
 	collect_node(plan, query->pipeline);
+	plan_elem_groups(plan, query->pipeline);
 	for (i = 0; i < opts->nexprs; i++)
 		collect_expr(plan, opts->exprs[i]);
 	for (i = 0; i < nextra; i++)
@@ -863,9 +1062,25 @@ ExecMakePlan(const TqlQuery *query, const TqlRunOptions *opts, int nextra,
 
 		plan->span_conds = palloc(sizeof(TqlExpr *) * cap);
 		for (i = 0; i < pipe->nitems; i++)
-			if (pipe->stages[i]->kind == TQL_NODE_FILTER)
+		{
+			const ExecElemGroup *g;
+
+			if (pipe->stages[i]->kind != TQL_NODE_FILTER)
+				continue;
+			g = ExecGroupOfRoot(plan, pipe->stages[i]->expr);
+			if (g != NULL)
+			{
+				/* the filter's conjuncts with its groups in place */
+				int			k;
+
+				for (k = 0; k < g->nrconds; k++)
+					ExecSplitConjuncts(g->rconds[k], &plan->span_conds,
+									   &plan->nspan_conds, &cap);
+			}
+			else
 				ExecSplitConjuncts(pipe->stages[i]->expr, &plan->span_conds,
-								&plan->nspan_conds, &cap);
+								   &plan->nspan_conds, &cap);
+		}
 		sort_conjuncts(plan, plan->span_conds, plan->nspan_conds);
 		for (i = 0; i < plan->nspan_conds; i++)
 			pushdown_conjunct(plan, plan->span_conds[i]);
@@ -993,16 +1208,6 @@ list_partitions(int64 start_ns, int64 end_ns, int *n)
 	if (acl != ACLCHECK_OK)
 		aclcheck_error(acl, OBJECT_TABLE, get_rel_name(parent));
 
-	/*
-	 * The reader does not apply row-level security policies: refuse rather
-	 * than show rows the policies hide.
-	 */
-	if (check_enable_rls(parent, InvalidOid, false) == RLS_ENABLED)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("TraceQL functions cannot read tempo.spans under row-level security"),
-				 errhint("Restrict the session with tempo.tenant, or use a role that bypasses row-level security.")));
-
 	prel = table_open(parent, AccessShareLock);
 	pd = RelationGetPartitionDesc(prel, true);
 	bi = pd->boundinfo;
@@ -1046,6 +1251,105 @@ list_partitions(int64 start_ns, int64 end_ns, int *n)
 	table_close(prel, NoLock);
 	qsort(parts, *n, sizeof(PartRef), partref_cmp);
 	return parts;
+}
+
+/* ---------------------------------------------------------------------
+ * Trace identity across tenants
+ *
+ * A trace is (tenant, trace id): the same trace id in two tenants is two
+ * traces.  Runs that assemble traces therefore run once per tenant when the
+ * session may see several (ExecRunTraces); a run for one tenant also gets
+ * the tenant as a reader predicate.
+ * ---------------------------------------------------------------------
+ */
+
+typedef struct TenantList
+{
+	List	   *names;
+} TenantList;
+
+static void
+tenant_list_add(TenantList *tl, const char *s)
+{
+	ListCell   *lc;
+	MemoryContext old;
+
+	foreach(lc, tl->names)
+		if (strcmp(lfirst(lc), s) == 0)
+			return;
+	old = MemoryContextSwitchTo(GetMemoryChunkContext(tl));
+	tl->names = lappend(tl->names, pstrdup(s));
+	MemoryContextSwitchTo(old);
+}
+
+static bool
+collect_tenants(void *arg, ExecSource *src, const int64 *start, int n,
+				const int *rows)
+{
+	TenantList *tl = arg;
+	ColVector  *tv = src->batch->cols[src->attnos[EC_TENANT] - 1];
+	int			i;
+
+	if (tv->codes != NULL)
+	{
+		/* the chunk group's dictionary; a tenant without rows in the
+		 * range only costs an empty run */
+		for (i = 0; i < tv->ndict; i++)
+			tenant_list_add(tl, TextDatumGetCString(tv->dict[i]));
+		return true;
+	}
+	for (i = 0; i < n; i++)
+	{
+		int			r = rows ? rows[i] : i;
+
+		if (!tv->isnull[r])
+			tenant_list_add(tl, TextDatumGetCString(tv->values[r]));
+	}
+	return true;
+}
+
+/*
+ * ExecPlanTenants
+ *		The tenants to run a trace-assembling plan for, one run each; NIL
+ *		when one run is enough (a single tenant, or none at all).
+ */
+List *
+ExecPlanTenants(ExecPlan *plan)
+{
+	TenantList *tl;
+	int			i;
+
+	if (!plan->tenancy_done)
+		apply_tenancy(plan, spans_relid());
+	if (plan->no_tenant || plan->ntenants == 1)
+		return NIL;
+	tl = palloc0(sizeof(TenantList));
+	if (plan->ntenants > 1)
+	{
+		for (i = 0; i < plan->ntenants; i++)
+			tenant_list_add(tl, plan->tenants[i]);
+	}
+	else
+		ExecScanSpans(plan, bms_make_singleton(EC_TENANT + 1), NULL, NULL, 0,
+					  NULL, collect_tenants, tl);
+	return list_length(tl->names) > 1 ? tl->names : NIL;
+}
+
+/* A copy of plan restricted to one tenant, with its own options */
+ExecPlan *
+ExecPlanForTenant(const ExecPlan *plan, const char *tenant,
+				  const TqlRunOptions *opts)
+{
+	ExecPlan   *p = palloc(sizeof(ExecPlan));
+
+	*p = *plan;
+	p->opts = opts;
+	p->tenants = palloc(sizeof(char *));
+	p->tenants[0] = pstrdup(tenant);
+	p->ntenants = 1;
+	p->no_tenant = false;
+	p->tenancy_done = true;
+	return p;
 }
 
 /* Batches from a heap (non-columnar) partition, same shape as the reader's */
@@ -1161,9 +1465,13 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 	int64		hi = opts->end_ns;
 	bool		lo_excl = opts->start_exclusive;
 
+	if (!plan->tenancy_done)
+		apply_tenancy(plan, spans_relid());
 	if (hi < lo)
 		return;
-	parts = list_partitions(lo, hi, &nparts);
+	parts = list_partitions(lo, hi, &nparts);	/* checks privileges */
+	if (plan->no_tenant)
+		return;
 	batchcxt = AllocSetContextCreate(CurrentMemoryContext, "TraceQL batch",
 									 ALLOCSET_DEFAULT_SIZES);
 	cols = bms_add_member(bms_copy(cols), EC_START_NS + 1);
@@ -1398,6 +1706,9 @@ typedef struct SpanRun
 	void	   *arg;
 	HTAB	   *traces;			/* max_traces: the traces seen */
 	int64		ntraces;
+	HTAB	   *delivered;		/* max_traces: (trace id, span id) sent */
+	bool		stopped;		/* the scan stopped at max_traces */
+	bool		lookup;			/* completing the traces by trace id */
 	int64		rows_seen;		/* in range */
 	int64		rows_sampled;	/* in range, in the groups span sampling kept */
 	int64		matched;		/* matched, before trace sampling */
@@ -1409,6 +1720,18 @@ static inline double
 hash_fraction(uint32 h)
 {
 	return (double) h / 4294967296.0;
+}
+
+/* Go on scanning?  Not once the trace limit is reached (first pass). */
+static bool
+span_run_continue(SpanRun *run)
+{
+	int64		max = run->plan->opts->max_traces;
+
+	if (run->lookup || max <= 0 || run->ntraces < max)
+		return true;
+	run->stopped = true;
+	return false;
 }
 
 static bool
@@ -1473,6 +1796,7 @@ span_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *row
 	if (opts->trace_sample < 1.0 || opts->max_traces > 0)
 	{
 		int			j = 0;
+		ColVector  *sv = run->delivered ? b->cols[src->attnos[EC_SPAN_ID] - 1] : NULL;
 
 		if (rows == NULL)
 		{
@@ -1506,6 +1830,22 @@ span_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *row
 						run->ntraces++;
 				}
 			}
+			if (sv != NULL)
+			{
+				/*
+				 * With a trace limit, remember what went out: the traces
+				 * are completed later by trace id lookups (TqlRunSpans),
+				 * which must not send a span twice.
+				 */
+				uint8		key[24];
+				bool		found;
+
+				memcpy(key, id, 16);
+				SpanIdToBytes(DatumGetSpanId(sv->values[sel[i]]), key + 16);
+				(void) hash_search(run->delivered, key, HASH_ENTER, &found);
+				if (found)
+					continue;
+			}
 			sel[j++] = sel[i];
 		}
 		m = j;
@@ -1514,7 +1854,7 @@ span_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *row
 	if (opts->trace_sample < 1.0)
 		run->matched_kept += m;
 	if (m == 0)
-		return !(opts->max_traces > 0 && run->ntraces >= opts->max_traces);
+		return span_run_continue(run);
 
 	/* the batch for the sink */
 	memset(&out, 0, sizeof(out));
@@ -1583,7 +1923,7 @@ span_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *row
 		}
 	}
 	run->sink(run->arg, &out);
-	return !(opts->max_traces > 0 && run->ntraces >= opts->max_traces);
+	return span_run_continue(run);
 }
 
 /* A key mask that reads every attribute key of the plan */
@@ -1683,6 +2023,11 @@ ExecFieldColumns(ExecPlan *plan, Bitmapset *cols, const bool *fieldmask)
 			case EF_LINK_ATTR:
 				cols = bms_add_member(cols, EC_LINKS + 1);
 				break;
+			case EF_ELEM_GROUP:
+				cols = bms_add_member(cols, plan->groups[f->group].links ?
+									  EC_LINKS + 1 : EC_EVENTS + 1);
+				cols = bms_add_member(cols, EC_START_NS + 1);
+				break;
 			default:
 				break;
 		}
@@ -1750,6 +2095,17 @@ TqlRunSpans(const TqlQuery *query, const TqlRunOptions *opts,
 			run.traces = hash_create("TraceQL traces", 256, &ctl,
 									 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 		}
+		if (opts->max_traces > 0 && !opts->traces_only)
+		{
+			HASHCTL		ctl;
+
+			ctl.hcxt = runcxt;
+			ctl.keysize = 24;
+			ctl.entrysize = 24;
+			run.delivered = hash_create("TraceQL spans sent", 256, &ctl,
+										HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+			cols = bms_add_member(cols, EC_SPAN_ID + 1);
+		}
 		if (!opts->skip_ids || opts->max_traces > 0 || opts->trace_sample < 1.0)
 			cols = bms_add_member(cols, EC_TRACE_ID + 1);
 		if (!opts->skip_ids)
@@ -1763,6 +2119,27 @@ TqlRunSpans(const TqlQuery *query, const TqlRunOptions *opts,
 		}
 		ExecScanSpans(plan, cols, ExecAllKeys(plan), plan->push, plan->npush, NULL,
 					  span_batch, &run);
+		if (run.stopped && run.delivered != NULL)
+		{
+			/*
+			 * The scan stopped at the limit: the traces it chose may have
+			 * matched spans in what it did not read.  Look each one up by
+			 * trace id (blooms skip the rest) for the spans not sent yet.
+			 */
+			uint8	   *ids = palloc(16 * (Size) run.ntraces);
+			HASH_SEQ_STATUS seq;
+			uint8	   *e;
+			int64		nids = 0,
+						k;
+
+			hash_seq_init(&seq, run.traces);
+			while ((e = hash_seq_search(&seq)) != NULL)
+				memcpy(ids + 16 * (Size) nids++, e, 16);
+			run.lookup = true;
+			for (k = 0; k < nids; k++)
+				ExecScanSpans(plan, cols, ExecAllKeys(plan), plan->push, plan->npush,
+							  ids + 16 * (Size) k, span_batch, &run);
+		}
 		if (opts->kept_fraction_out)
 		{
 			double		kept = 1.0;
@@ -1881,6 +2258,20 @@ ExecExplain(const TqlQuery *query)
 	}
 	if (plan->trace_mode)
 		appendStringInfoString(&buf, "  pass 2: assemble the candidates within work_mem x hash_mem_multiplier\n");
+	for (i = 0; i < plan->ngroups; i++)
+	{
+		const ExecElemGroup *g = &plan->groups[i];
+		int			c;
+
+		appendStringInfo(&buf, "  one %s must match: ", g->links ? "link" : "event");
+		for (c = 0; c < g->nconds; c++)
+		{
+			if (c > 0)
+				appendStringInfoString(&buf, " && ");
+			TqlAppendExpr(&buf, g->conds[c]);
+		}
+		appendStringInfoChar(&buf, '\n');
+	}
 	if (plan->nkeys > 0)
 	{
 		appendStringInfoString(&buf, "  attribute keys: ");

@@ -131,8 +131,8 @@ typedef struct TqlRunOptions
 
 	/*
 	 * Stop after this many matched traces (0 = no limit); search uses it.
-	 * The spans delivered then come from at most that many traces (not
-	 * necessarily all of their matched spans).
+	 * The spans delivered then come from at most that many traces, with
+	 * all of their matched spans.
 	 */
 	int64		max_traces;
 
@@ -143,6 +143,13 @@ typedef struct TqlRunOptions
 	 */
 	bool		skip_ids;
 	bool		skip_duration;
+
+	/*
+	 * With max_traces: the sink only wants to know which traces match (any
+	 * of their spans will do), so the executor may leave the traces'
+	 * later matched spans out instead of completing them.
+	 */
+	bool		traces_only;
 } TqlRunOptions;
 
 /* Defaults: whole range, no extra values, no sampling, no limit, all fields. */

@@ -438,6 +438,70 @@ ns_of_string(JsonbValue *v)
 	return (int64) strtoull(buf, NULL, 10);
 }
 
+/* Push the values of field f of one event (link) object */
+static void
+elem_field(const ExecField *f, JsonbContainer *obj, int64 span_start,
+		   ArrayBuilder *ab)
+{
+	JsonbValue	v;
+
+	switch (f->kind)
+	{
+		case EF_EVENT_NAME:
+			if (getKeyJsonValueFromContainer(obj, "name", 4, &v) != NULL)
+				ab_push(ab, &v);
+			break;
+		case EF_EVENT_TSS:
+			if (getKeyJsonValueFromContainer(obj, "time_unix_nano", 14, &v) != NULL)
+			{
+				JsonbValue	d;
+
+				d.type = jbvNumeric;
+				d.val.numeric = int64_to_numeric(ns_of_string(&v) - span_start);
+				ab_push(ab, &d);
+			}
+			break;
+		case EF_LINK_TRACE_ID:
+			if (getKeyJsonValueFromContainer(obj, "trace_id", 8, &v) != NULL)
+				ab_push(ab, &v);
+			break;
+		case EF_LINK_SPAN_ID:
+			if (getKeyJsonValueFromContainer(obj, "span_id", 7, &v) != NULL)
+				ab_push(ab, &v);
+			break;
+		default:			/* EF_EVENT_ATTR, EF_LINK_ATTR */
+			if (getKeyJsonValueFromContainer(obj, "attributes", 10, &v) != NULL &&
+				v.type == jbvBinary && JsonContainerIsObject(v.val.binary.data))
+			{
+				JsonbValue	a;
+
+				if (getKeyJsonValueFromContainer(v.val.binary.data, f->key,
+												 strlen(f->key), &a) != NULL)
+					ab_push_any(ab, &a);
+			}
+			break;
+	}
+}
+
+/* The event (link) objects of a span's events (links) column, or NULL */
+static JsonbContainer *
+elem_object(Jsonb *col, int i)
+{
+	JsonbValue *e = getIthJsonbValueFromContainer(&col->root, i);
+
+	if (e == NULL || e->type != jbvBinary || !JsonContainerIsObject(e->val.binary.data))
+		return NULL;
+	return e->val.binary.data;
+}
+
+static int
+elem_count(Jsonb *col)
+{
+	if (col == NULL || !JB_ROOT_IS_ARRAY(col) || JB_ROOT_IS_SCALAR(col))
+		return 0;
+	return JsonContainerSize(&col->root);
+}
+
 /*
  * Value of an event/link field of one span: the array of the values of
  * every event (link) that has it, or nil.
@@ -446,60 +510,15 @@ static void
 multi_field(const ExecField *f, Jsonb *col, int64 span_start, ExecVal *out)
 {
 	ArrayBuilder ab = {NULL, 0};
-	JsonbContainer *c;
-	int			n,
+	int			n = elem_count(col),
 				i;
 
-	out->type = TQL_TYPE_NIL;
-	if (col == NULL || !JB_ROOT_IS_ARRAY(col) || JB_ROOT_IS_SCALAR(col))
-		return;
-	c = &col->root;
-	n = JsonContainerSize(c);
 	for (i = 0; i < n; i++)
 	{
-		JsonbValue *e = getIthJsonbValueFromContainer(c, i);
-		JsonbValue	v;
-		JsonbContainer *obj;
+		JsonbContainer *obj = elem_object(col, i);
 
-		if (e == NULL || e->type != jbvBinary || !JsonContainerIsObject(e->val.binary.data))
-			continue;
-		obj = e->val.binary.data;
-		switch (f->kind)
-		{
-			case EF_EVENT_NAME:
-				if (getKeyJsonValueFromContainer(obj, "name", 4, &v) != NULL)
-					ab_push(&ab, &v);
-				break;
-			case EF_EVENT_TSS:
-				if (getKeyJsonValueFromContainer(obj, "time_unix_nano", 14, &v) != NULL)
-				{
-					JsonbValue	d;
-
-					d.type = jbvNumeric;
-					d.val.numeric = int64_to_numeric(ns_of_string(&v) - span_start);
-					ab_push(&ab, &d);
-				}
-				break;
-			case EF_LINK_TRACE_ID:
-				if (getKeyJsonValueFromContainer(obj, "trace_id", 8, &v) != NULL)
-					ab_push(&ab, &v);
-				break;
-			case EF_LINK_SPAN_ID:
-				if (getKeyJsonValueFromContainer(obj, "span_id", 7, &v) != NULL)
-					ab_push(&ab, &v);
-				break;
-			default:			/* EF_EVENT_ATTR, EF_LINK_ATTR */
-				if (getKeyJsonValueFromContainer(obj, "attributes", 10, &v) != NULL &&
-					v.type == jbvBinary && JsonContainerIsObject(v.val.binary.data))
-				{
-					JsonbValue	a;
-
-					if (getKeyJsonValueFromContainer(v.val.binary.data, f->key,
-													 strlen(f->key), &a) != NULL)
-						ab_push_any(&ab, &a);
-				}
-				break;
-		}
+		if (obj != NULL)
+			elem_field(f, obj, span_start, &ab);
 	}
 	/* event:timeSinceStart elements are ints: they compare with durations */
 	ab_finish(&ab, out);
@@ -756,6 +775,8 @@ multi_values(ExecSource *src, const ExecField *f)
 	return vec;
 }
 
+static ExecVec *group_values(ExecSource *src, const ExecField *f);
+
 static ExecVec *
 nil_values(int n)
 {
@@ -797,6 +818,8 @@ batch_field_values(ExecSource *src, const ExecField *f)
 			return multi_values(src, f);
 		case EF_NIL:
 			return nil_values(src->nrows);
+		case EF_ELEM_GROUP:
+			return group_values(src, f);
 		default:
 			elog(ERROR, "trace-level field read from a batch");
 	}
@@ -1313,6 +1336,74 @@ eval_comparison(ExecSource *src, const TqlExpr *e, int n, const int *rows,
 	}
 }
 
+/*
+ * Values of an EF_ELEM_GROUP field: true when one event (link) of the span
+ * meets every condition of the group, else false (tql_exec.c).
+ */
+static ExecVec *
+group_values(ExecSource *src, const ExecField *f)
+{
+	const ExecElemGroup *g = &src->plan->groups[f->group];
+	int			n = src->nrows;
+	ExecVec    *vec = vec_alloc(n);
+	ColVector  *cv = batch_col(src, g->links ? EC_LINKS : EC_EVENTS);
+	ColVector  *start = batch_col(src, EC_START_NS);
+	ExecVal    *lits = palloc(sizeof(ExecVal) * g->nconds);
+	CmpOp	   *ops = palloc(sizeof(CmpOp) * g->nconds);
+	bool	   *lit_left = palloc(sizeof(bool) * g->nconds);
+	int			i,
+				c;
+
+	for (c = 0; c < g->nconds; c++)
+	{
+		const TqlExpr *e = g->conds[c];
+
+		ops[c].op = e->op;
+		ops[c].re = NULL;
+		if (e->kind == TQL_EXPR_EXISTS)
+			continue;
+		if ((e->op == TQL_OP_RE || e->op == TQL_OP_NRE) && e->regex != NULL)
+			ops[c].re = compile_regex(e->regex, e->regex_flags);
+		lit_left[c] = e->left->kind == TQL_EXPR_STATIC;
+		static_to_val(&(lit_left[c] ? e->left : e->right)->value, &lits[c]);
+		normalize_id_literal(src->plan, lit_left[c] ? e->right : e->left, &lits[c]);
+	}
+	vec->uniform = TQL_TYPE_BOOL;
+	for (i = 0; i < n; i++)
+	{
+		Jsonb	   *col = cv->isnull[i] ? NULL : DatumGetJsonbP(cv->values[i]);
+		int64		span_start = DatumGetInt64(start->values[i]);
+		int			ne = elem_count(col),
+					k;
+		bool		hit = false;
+
+		for (k = 0; k < ne && !hit; k++)
+		{
+			JsonbContainer *obj = elem_object(col, k);
+
+			if (obj == NULL)
+				continue;
+			hit = true;
+			for (c = 0; c < g->nconds && hit; c++)
+			{
+				ArrayBuilder ab = {NULL, 0};
+				ExecVal		v;
+
+				elem_field(&g->cfields[c], obj, span_start, &ab);
+				ab_finish(&ab, &v);
+				if (g->conds[c]->kind == TQL_EXPR_EXISTS)
+					hit = v.type != TQL_TYPE_NIL;
+				else
+					hit = lit_left[c] ? cmp_vals(&lits[c], &v, &ops[c]) :
+						cmp_vals(&v, &lits[c], &ops[c]);
+			}
+		}
+		vec->v.types[i] = TQL_TYPE_BOOL;
+		vec->v.ints[i] = hit;
+	}
+	return vec;
+}
+
 /* ---------------------------------------------------------------------
  * Boolean expressions
  * ---------------------------------------------------------------------
@@ -1327,6 +1418,29 @@ ExecEvalPred(ExecSource *src, const TqlExpr *e, int n, const int *rows,
 	check_stack_depth();
 	if (n == 0)
 		return;
+
+	/* a filter with same-event (same-link) groups: AND of its rconds */
+	if (src->plan->ngroups > 0 && e->kind == TQL_EXPR_BINARY && e->op == TQL_OP_AND)
+	{
+		const ExecElemGroup *g = ExecGroupOfRoot(src->plan, e);
+
+		if (g != NULL)
+		{
+			uint8	   *r = palloc(n);
+			int			k;
+
+			memset(out, T_TRUE, n);
+			for (k = 0; k < g->nrconds; k++)
+			{
+				ExecEvalPred(src, g->rconds[k], n, rows, r);
+				for (j = 0; j < n; j++)
+					out[j] = (out[j] == T_FALSE || r[j] == T_FALSE) ? T_FALSE :
+						(out[j] == T_TRUE && r[j] == T_TRUE) ? T_TRUE : T_NIL;
+			}
+			pfree(r);
+			return;
+		}
+	}
 
 	switch (e->kind)
 	{

@@ -74,6 +74,8 @@ typedef enum ExecFieldKind
 	EF_LINK_SPAN_ID,
 	EF_LINK_ATTR,
 	EF_NIL,						/* instrumentation.x: not stored, always nil */
+	EF_ELEM_GROUP,				/* bool: one event (link) meets all of a
+								 * filter's event (link) conditions */
 	/* trace level: only known once the trace is assembled */
 	EF_TRACE_DURATION,
 	EF_ROOT_NAME,
@@ -93,7 +95,27 @@ typedef struct ExecField
 	int			res_key;		/* reader key index of resource_attributes key */
 	bool		trace_level;
 	TqlExpr    *expr;			/* one node that reads it (for names) */
+	int			group;			/* EF_ELEM_GROUP: index in plan->groups */
 } ExecField;
+
+/*
+ * Conditions on event (link) fields that one filter ANDs must hold for one
+ * and the same event (link), as in Tempo 2.9 (tql_exec.c).  The filter's
+ * expression (root) is evaluated as the AND of rconds: its other
+ * conjuncts and synth, an expression of the group's EF_ELEM_GROUP field.
+ */
+typedef struct ExecElemGroup
+{
+	bool		links;
+	const TqlExpr *root;
+	int			nconds;
+	TqlExpr   **conds;			/* comparisons with a literal, or exists */
+	ExecField  *cfields;		/* the field each condition reads */
+	TqlExpr    *synth;
+	int			field;
+	int			nrconds;
+	TqlExpr   **rconds;
+} ExecElemGroup;
 
 /* A single value (what a record stores per field). */
 typedef struct ExecVal
@@ -183,6 +205,9 @@ typedef struct ExecPlan
 	ExecCol    *key_cols;
 	char	  **key_names;
 
+	int			ngroups;		/* same-event (same-link) condition groups */
+	ExecElemGroup *groups;
+
 	bool		trace_mode;		/* assemble traces */
 	TqlExpr   **span_conds;		/* span mode: conjuncts of all filters */
 	int			nspan_conds;
@@ -201,9 +226,15 @@ typedef struct ExecPlan
 	TqlOp		count_op;
 	double		count_limit;
 
-	/* tenants: NULL = all */
+	/*
+	 * tenants: NULL = all.  tempo.tenant, intersected with the role's bound
+	 * tenants on the first scan (tenancy_done); no_tenant when that leaves
+	 * none, so every scan is empty.
+	 */
 	int			ntenants;
 	char	  **tenants;
+	bool		tenancy_done;
+	bool		no_tenant;
 
 	int			npush;
 	ExecPushdown push[EXEC_MAX_PUSHDOWN];
@@ -258,11 +289,15 @@ extern void ExecExprFields(ExecPlan *plan, const TqlExpr *e, bool *fieldmask);
 extern bool *ExecFieldKeys(ExecPlan *plan, const bool *fieldmask);
 extern bool ExecTraceIsCandidate(ExecPlan *plan, uint32 atoms);
 extern void ExecSplitConjuncts(TqlExpr *e, TqlExpr ***out, int *n, int *cap);
+extern const ExecElemGroup *ExecGroupOfRoot(ExecPlan *plan, const TqlExpr *e);
 
 /* in tql_exec_trace.c */
 extern void ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
 						  ExecTraceSink sink, void *arg);
 extern void ExecRunSpansFromTraces(ExecPlan *plan, TqlSpanSink sink, void *arg);
+extern List *ExecPlanTenants(ExecPlan *plan);
+extern ExecPlan *ExecPlanForTenant(const ExecPlan *plan, const char *tenant,
+								   const TqlRunOptions *opts);
 
 /* in tql_exec_eval.c */
 extern void ExecSourceInit(ExecSource *src, ExecPlan *plan, int nrows);

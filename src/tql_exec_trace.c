@@ -1417,7 +1417,7 @@ take_candidates(HTAB *candset, int n)
 }
 
 /*
- * ExecRunTraces
+ * run_traces_one
  *		Assemble the candidate traces (the ncand trace ids in cand, or those
  *		pass 1 finds, or every trace) and hand every trace whose pipeline
  *		leaves a spanset to sink.
@@ -1427,9 +1427,9 @@ take_candidates(HTAB *candset, int n)
  *		them are looked up first (a search usually stops there); the rest
  *		is assembled in full scans.
  */
-void
-ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
-			  ExecTraceSink sink, void *arg)
+static void
+run_traces_one(ExecPlan *plan, int ncand, const uint8 *cand,
+			   ExecTraceSink sink, void *arg)
 {
 	const TqlRunOptions *opts = plan->opts;
 	MemoryContext runcxt = CurrentMemoryContext;
@@ -1546,6 +1546,62 @@ ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
  * TqlRunSpans over assembled traces
  * ---------------------------------------------------------------------
  */
+
+/* Counts the traces a per-tenant run hands on */
+typedef struct TenantRun
+{
+	ExecTraceSink sink;
+	void	   *arg;
+	int64		ntraces;
+} TenantRun;
+
+static void
+tenant_run_sink(void *arg, ExecPlan *plan, ExecTrace *t, int nsets, ExecSpanset *sets)
+{
+	TenantRun  *tr = arg;
+
+	tr->ntraces++;
+	tr->sink(tr->arg, plan, t, nsets, sets);
+}
+
+/*
+ * ExecRunTraces
+ *		Run run_traces_one once per tenant when the session may see several
+ *		(a trace is a tenant's trace id: tql_exec.c), sharing the limit on
+ *		matched traces.
+ */
+void
+ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
+			  ExecTraceSink sink, void *arg)
+{
+	List	   *tenants = ExecPlanTenants(plan);
+	ListCell   *lc;
+	TenantRun	tr;
+
+	if (tenants == NIL)
+	{
+		run_traces_one(plan, ncand, cand, sink, arg);
+		return;
+	}
+	tr.sink = sink;
+	tr.arg = arg;
+	tr.ntraces = 0;
+	foreach(lc, tenants)
+	{
+		TqlRunOptions *o = palloc(sizeof(TqlRunOptions));
+
+		*o = *plan->opts;
+		if (o->max_traces > 0)
+		{
+			if (tr.ntraces >= plan->opts->max_traces)
+				break;
+			o->max_traces = plan->opts->max_traces - tr.ntraces;
+		}
+		CHECK_FOR_INTERRUPTS();
+		run_traces_one(ExecPlanForTenant(plan, lfirst(lc), o), ncand, cand,
+					   tenant_run_sink, &tr);
+	}
+}
 
 typedef struct SpansFromTraces
 {

@@ -22,9 +22,11 @@
  *	  returned, as Tempo (which trace is found first is not defined);
  *	- rows come out newest first (trace start, then trace id), as Tempo's
  *	  frontend sorts them;
- *	- root_service_name and root_span_name are NULL for a trace without
- *	  a root span in the range; start_time and duration_ms span the spans
- *	  of the trace in the range;
+ *	- root_service_name is "<root span not yet received>" when the trace
+ *	  has no root span in the range (or the root has no service.name), as
+ *	  Tempo's frontend writes; root_span_name is then NULL (Tempo leaves
+ *	  rootTraceName empty); start_time and duration_ms span the spans of
+ *	  the trace in the range;
  *	- spansets is a JSON array of {"spans": [...], "matched": N,
  *	  "attributes": [...]}: up to spans_per_spanset spans (earliest
  *	  first), each {"spanID", "name", "startTimeUnixNano",
@@ -69,6 +71,9 @@
 PG_FUNCTION_INFO_V1(tempo_explain);
 PG_FUNCTION_INFO_V1(tempo_search);
 PG_FUNCTION_INFO_V1(tempo_search_spans);
+
+/* Tempo's root service name of a trace whose root span is missing */
+#define TQL_ROOT_NOT_RECEIVED "<root span not yet received>"
 
 #define UNIX_TO_PG_USECS \
 	((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY)
@@ -732,6 +737,7 @@ tempo_search(PG_FUNCTION_ARGS)
 		ti.count = 0;
 		ti.keep = newest ? max_traces : 0;
 		o1.skip_duration = true;
+		o1.traces_only = true;	/* the traces are assembled below */
 		if (!newest)
 			o1.max_traces = max_traces;
 		TqlRunSpans(q, &o1, trace_ids_sink, &ti);
@@ -755,6 +761,8 @@ tempo_search(PG_FUNCTION_ARGS)
 	}
 
 	qsort(ss.rows, ss.nrows, sizeof(SearchRow), row_cmp);
+	/* a candidate trace id may be a trace in each of several tenants */
+	ss.nrows = Min(ss.nrows, max_traces);
 	MemoryContextSwitchTo(old);
 	for (i = 0; i < ss.nrows; i++)
 	{
@@ -765,10 +773,9 @@ tempo_search(PG_FUNCTION_ARGS)
 
 		memcpy(tid->data, r->trace_id, 16);
 		values[0] = TraceIdPGetDatum(tid);
-		if (r->root_service)
-			values[1] = CStringGetTextDatum(r->root_service);
-		else
-			nulls[1] = true;
+		/* Tempo's frontend fills in an empty root service name */
+		values[1] = CStringGetTextDatum(r->root_service && r->root_service[0] ?
+										r->root_service : TQL_ROOT_NOT_RECEIVED);
 		if (r->root_name)
 			values[2] = CStringGetTextDatum(r->root_name);
 		else
