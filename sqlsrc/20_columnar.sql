@@ -37,6 +37,12 @@ CREATE FUNCTION @extschema@.col_stripes(rel regclass)
                   chunk_groups int, raw_bytes bigint, stored_bytes bigint)
     AS 'MODULE_PATHNAME' LANGUAGE C STRICT STABLE;
 
+CREATE FUNCTION @extschema@.col_column_stats(rel regclass)
+    RETURNS TABLE(col name, raw_bytes bigint, stored_bytes bigint, footer_bytes bigint)
+    AS 'MODULE_PATHNAME' LANGUAGE C STRICT STABLE;
+COMMENT ON FUNCTION @extschema@.col_column_stats(regclass) IS
+    'per column of a tempo_columnar table: value bytes before and after encoding and compression, and its share of the stripe footers';
+
 CREATE FUNCTION @extschema@.col_scan_stats(rel regclass, col text DEFAULT NULL,
     op text DEFAULT NULL, value text DEFAULT NULL,
     OUT stripes_total bigint, OUT stripes_skipped bigint,

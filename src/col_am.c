@@ -34,6 +34,9 @@
 #include "postgres.h"
 
 #include <math.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "access/heapam.h"
 #include "access/multixact.h"
@@ -1060,6 +1063,20 @@ col_get_relation_info(PlannerInfo *root, Oid relationObjectId, bool inhparent,
 void
 ColInit(void)
 {
+#ifdef __GLIBC__
+
+	/*
+	 * Decoding a chunk group allocates and frees several arrays of 8192
+	 * values (64 kB each) per column and batch.  With glibc's defaults the
+	 * heap top is trimmed (brk) on every free and regrown, page fault by
+	 * page fault, on the next batch: on virtual machines that churn cost
+	 * as much as decoding itself.  Keep up to 32 MB of freed memory for
+	 * reuse and serve allocations up to 8 MB from the heap; fixed values
+	 * also stop glibc's dynamic threshold from drifting.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 8 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 32 * 1024 * 1024);
+#endif
 	ColWriterInit();
 	ColProjectInit();
 	prev_object_access_hook = object_access_hook;

@@ -13,9 +13,15 @@
  *	  frame-of-reference bit packing (value - min), delta bit packing
  *	  (first value, then delta - min delta, which suits sorted and
  *	  time-like data; subtracting the minimum makes zigzag coding of
- *	  negative deltas unnecessary) and raw fixed width;
+ *	  negative deltas unnecessary) and raw fixed width; values wider than
+ *	  a byte are not bit-packed but split into byte planes (all lowest
+ *	  bytes, then all second bytes...): zstd then squeezes the mostly
+ *	  small high bytes of log-normal durations and time offsets, which
+ *	  bit packing sized by the largest value wastes;
  *	- other fixed-length types (tempo.trace_id, uuid, interval...): raw,
- *	  one aligned slot per value;
+ *	  one aligned slot per value, or runs (bit-packed run lengths, then one
+ *	  slot per run) when values repeat in runs, as the trace ids of the
+ *	  spans of one trace do;
  *	- varlena types: a chunk dictionary with bit-packed codes when the
  *	  values repeat enough to make it smaller, else plain values; values
  *	  are stored as aligned 4-byte-header varlenas so that decoding hands
@@ -43,6 +49,7 @@
 #include "access/tupmacs.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "utils/timestamp.h"
 #include "common/hashfn.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -270,6 +277,41 @@ ColUnpackBits(const char *src, int n, int width, uint64 *dst)
 	}
 }
 
+/* Byte planes of n values of nbytes bytes each: plane p holds byte p of each. */
+static void
+pack_planes(const uint64 *v, int n, int nbytes, char *dst)
+{
+	int			p,
+				i;
+
+	for (p = 0; p < nbytes; p++)
+		for (i = 0; i < n; i++)
+			dst[(Size) p * n + i] = (char) (v[i] >> (8 * p));
+}
+
+static void
+unpack_planes(const char *src, int n, int nbytes, uint64 *dst)
+{
+	int			p,
+				i;
+
+	memset(dst, 0, sizeof(uint64) * n);
+	for (p = 0; p < nbytes; p++)
+		for (i = 0; i < n; i++)
+			dst[i] |= (uint64) (uint8) src[(Size) p * n + i] << (8 * p);
+}
+
+static inline uint64
+plane_value(const char *src, int n, int nbytes, int idx)
+{
+	uint64		v = 0;
+	int			p;
+
+	for (p = 0; p < nbytes; p++)
+		v |= (uint64) (uint8) src[(Size) p * n + idx] << (8 * p);
+	return v;
+}
+
 /* ---------------- hashing and bloom filters ---------------- */
 
 uint64
@@ -310,6 +352,42 @@ bloom_add(uint8 *bloom, uint32 nbytes, uint64 h)
 
 		bloom[b >> 3] |= (uint8) (1 << (b & 7));
 	}
+}
+
+static int
+uint64_cmp(const void *a, const void *b)
+{
+	uint64		x = *(const uint64 *) a;
+	uint64		y = *(const uint64 *) b;
+
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/*
+ * Build the bloom filter of a chunk from its values' hashes (sorted in
+ * place).  The filter is sized for the distinct values, not the rows: the
+ * spans of one trace sit together, so a chunk holds about one trace id per
+ * dozen rows, and a filter sized per row would be most of the footer that
+ * every point lookup reads.
+ */
+static void
+bloom_build(uint64 *hashes, int n, ColEncodedChunk *out)
+{
+	uint64		ndistinct = 0;
+	uint32		nbytes;
+	int			i;
+
+	qsort(hashes, n, sizeof(uint64), uint64_cmp);
+	for (i = 0; i < n; i++)
+		if (i == 0 || hashes[i] != hashes[i - 1])
+			ndistinct++;
+	nbytes = TYPEALIGN(8, (ndistinct * COL_BLOOM_BITS_PER_VALUE + 7) / 8);
+	nbytes = Max(nbytes, 8);
+	out->bloom = palloc0(nbytes);
+	out->bloom_bytes = nbytes;
+	for (i = 0; i < n; i++)
+		if (i == 0 || hashes[i] != hashes[i - 1])
+			bloom_add(out->bloom, nbytes, hashes[i]);
 }
 
 bool
@@ -539,23 +617,32 @@ encode_ints(ColTypeInfo *ti, Datum *dense, int nn, ColBuf *b, ColEncodedChunk *o
 	{
 		int64		hdr[2];
 
-		out->encoding = COL_ENC_INT_FOR;
+		out->encoding = wfor > 8 ? COL_ENC_INT_FOR_PLANES : COL_ENC_INT_FOR;
 		hdr[0] = min;
 		hdr[1] = wfor;
 		colbuf_append(b, hdr, sizeof(hdr));
 		tmp = palloc(sizeof(uint64) * nn);
 		for (i = 0; i < nn; i++)
 			tmp[i] = (uint64) v[i] - (uint64) min;
-		colbuf_reserve(b, ColPackedBytes(nn, wfor));
-		ColPackBits(tmp, nn, wfor, b->data + b->len);
-		b->len += ColPackedBytes(nn, wfor);
+		if (wfor > 8)
+		{
+			colbuf_reserve(b, (Size) nn * ((wfor + 7) / 8));
+			pack_planes(tmp, nn, (wfor + 7) / 8, b->data + b->len);
+			b->len += (Size) nn * ((wfor + 7) / 8);
+		}
+		else
+		{
+			colbuf_reserve(b, ColPackedBytes(nn, wfor));
+			ColPackBits(tmp, nn, wfor, b->data + b->len);
+			b->len += ColPackedBytes(nn, wfor);
+		}
 		pfree(tmp);
 	}
 	else
 	{
 		int64		hdr[3];
 
-		out->encoding = COL_ENC_INT_DELTA;
+		out->encoding = wdelta > 8 ? COL_ENC_INT_DELTA_PLANES : COL_ENC_INT_DELTA;
 		hdr[0] = v[0];
 		hdr[1] = dmin;
 		hdr[2] = wdelta;
@@ -563,9 +650,18 @@ encode_ints(ColTypeInfo *ti, Datum *dense, int nn, ColBuf *b, ColEncodedChunk *o
 		tmp = palloc(sizeof(uint64) * Max(nn - 1, 1));
 		for (i = 1; i < nn; i++)
 			tmp[i - 1] = ((uint64) v[i] - (uint64) v[i - 1]) - (uint64) dmin;
-		colbuf_reserve(b, ColPackedBytes(nn - 1, wdelta));
-		ColPackBits(tmp, nn - 1, wdelta, b->data + b->len);
-		b->len += ColPackedBytes(nn - 1, wdelta);
+		if (wdelta > 8)
+		{
+			colbuf_reserve(b, (Size) (nn - 1) * ((wdelta + 7) / 8));
+			pack_planes(tmp, nn - 1, (wdelta + 7) / 8, b->data + b->len);
+			b->len += (Size) (nn - 1) * ((wdelta + 7) / 8);
+		}
+		else
+		{
+			colbuf_reserve(b, ColPackedBytes(nn - 1, wdelta));
+			ColPackBits(tmp, nn - 1, wdelta, b->data + b->len);
+			b->len += ColPackedBytes(nn - 1, wdelta);
+		}
 		pfree(tmp);
 	}
 	pfree(v);
@@ -585,11 +681,51 @@ encode_fixed(ColTypeInfo *ti, Datum *dense, int nn, ColBuf *b, ColEncodedChunk *
 	Size		stride = att_align_nominal(ti->typlen, ti->typalign);
 	int			i;
 
-	out->encoding = COL_ENC_FIXED_RAW;
+	int			nruns = 1;
+
+	for (i = 1; i < nn; i++)
+		if (memcmp(DatumGetPointer(dense[i]), DatumGetPointer(dense[i - 1]),
+				   ti->typlen) != 0)
+			nruns++;
 	colbuf_pad(b, 8);
+	if (nruns <= nn / 2)
+	{
+		/* runs: the spans of a trace share its id */
+		uint32		hdr[4];
+		uint64	   *lens = palloc(sizeof(uint64) * nruns);
+		uint64		maxlen = 0;
+		int			r = 0;
+		int			start = 0;
+
+		for (i = 1; i <= nn; i++)
+			if (i == nn || memcmp(DatumGetPointer(dense[i]),
+								  DatumGetPointer(dense[i - 1]), ti->typlen) != 0)
+			{
+				lens[r] = (uint64) (i - start - 1);
+				maxlen = Max(maxlen, lens[r]);
+				r++;
+				start = i;
+			}
+		out->encoding = COL_ENC_FIXED_RUNS;
+		hdr[0] = nruns;
+		hdr[1] = ColBitWidth(maxlen);
+		hdr[2] = hdr[3] = 0;
+		colbuf_append(b, hdr, sizeof(hdr));
+		colbuf_reserve(b, ColPackedBytes(nruns, hdr[1]));
+		ColPackBits(lens, nruns, hdr[1], b->data + b->len);
+		b->len += ColPackedBytes(nruns, hdr[1]);
+		colbuf_pad(b, 8);
+		pfree(lens);
+	}
+	else
+		out->encoding = COL_ENC_FIXED_RAW;
 	colbuf_reserve(b, stride * nn);
 	for (i = 0; i < nn; i++)
 	{
+		if (out->encoding == COL_ENC_FIXED_RUNS && i > 0 &&
+			memcmp(DatumGetPointer(dense[i]), DatumGetPointer(dense[i - 1]),
+				   ti->typlen) == 0)
+			continue;
 		memcpy(b->data + b->len, DatumGetPointer(dense[i]), ti->typlen);
 		if (stride > (Size) ti->typlen)
 			memset(b->data + b->len + ti->typlen, 0, stride - ti->typlen);
@@ -597,13 +733,12 @@ encode_fixed(ColTypeInfo *ti, Datum *dense, int nn, ColBuf *b, ColEncodedChunk *
 	}
 	if (ti->is_trace_id)
 	{
-		uint32		nbytes = TYPEALIGN(8, ((uint64) nn * COL_BLOOM_BITS_PER_VALUE + 7) / 8);
+		uint64	   *h = palloc(sizeof(uint64) * nn);
 
-		nbytes = Max(nbytes, 8);
-		out->bloom = palloc0(nbytes);
-		out->bloom_bytes = nbytes;
 		for (i = 0; i < nn; i++)
-			bloom_add(out->bloom, nbytes, ColHashTraceId(DatumGetPointer(dense[i])));
+			h[i] = ColHashTraceId(DatumGetPointer(dense[i]));
+		bloom_build(h, nn, out);
+		pfree(h);
 	}
 	else if (ti->has_cmp)
 	{
@@ -815,13 +950,12 @@ encode_varlena(ColTypeInfo *ti, Datum *dense, int nn, ColBuf *b, ColEncodedChunk
 	/* many distinct strings: a bloom filter serves equality lookups */
 	if (ti->text_like)
 	{
-		uint32		nbytes = TYPEALIGN(8, ((uint64) nn * COL_BLOOM_BITS_PER_VALUE + 7) / 8);
+		uint64	   *h = palloc(sizeof(uint64) * nn);
 
-		nbytes = Max(nbytes, 8);
-		out->bloom = palloc0(nbytes);
-		out->bloom_bytes = nbytes;
 		for (i = 0; i < nn; i++)
-			bloom_add(out->bloom, nbytes, ColHashText64(dense[i]));
+			h[i] = ColHashText64(dense[i]);
+		bloom_build(h, nn, out);
+		pfree(h);
 	}
 }
 
@@ -1001,7 +1135,7 @@ decode_ints(ColTypeInfo *ti, uint8 enc, const char *raw, uint64 off, uint64 end,
 			}
 		}
 	}
-	else if (enc == COL_ENC_INT_FOR)
+	else if (enc == COL_ENC_INT_FOR || enc == COL_ENC_INT_FOR_PLANES)
 	{
 		int64		hdr[2];
 		uint64	   *tmp;
@@ -1011,14 +1145,22 @@ decode_ints(ColTypeInfo *ti, uint8 enc, const char *raw, uint64 off, uint64 end,
 		off += sizeof(hdr);
 		if (hdr[1] < 0 || hdr[1] > 64)
 			ColCorrupt("bad bit width");
-		NEED(off, ColPackedBytes(nn, (int) hdr[1]), end);
 		tmp = palloc(sizeof(uint64) * nn);
-		ColUnpackBits(raw + off, nn, (int) hdr[1], tmp);
+		if (enc == COL_ENC_INT_FOR_PLANES)
+		{
+			NEED(off, (uint64) nn * ((hdr[1] + 7) / 8), end);
+			unpack_planes(raw + off, nn, (int) (hdr[1] + 7) / 8, tmp);
+		}
+		else
+		{
+			NEED(off, ColPackedBytes(nn, (int) hdr[1]), end);
+			ColUnpackBits(raw + off, nn, (int) hdr[1], tmp);
+		}
 		for (i = 0; i < nn; i++)
 			out[i] = int_to_datum((int64) ((uint64) hdr[0] + tmp[i]), ti->typlen);
 		pfree(tmp);
 	}
-	else if (enc == COL_ENC_INT_DELTA)
+	else if (enc == COL_ENC_INT_DELTA || enc == COL_ENC_INT_DELTA_PLANES)
 	{
 		int64		hdr[3];
 		uint64	   *tmp;
@@ -1029,9 +1171,17 @@ decode_ints(ColTypeInfo *ti, uint8 enc, const char *raw, uint64 off, uint64 end,
 		off += sizeof(hdr);
 		if (hdr[2] < 0 || hdr[2] > 64)
 			ColCorrupt("bad bit width");
-		NEED(off, ColPackedBytes(nn - 1, (int) hdr[2]), end);
 		tmp = palloc(sizeof(uint64) * Max(nn - 1, 1));
-		ColUnpackBits(raw + off, nn - 1, (int) hdr[2], tmp);
+		if (enc == COL_ENC_INT_DELTA_PLANES)
+		{
+			NEED(off, (uint64) (nn - 1) * ((hdr[2] + 7) / 8), end);
+			unpack_planes(raw + off, nn - 1, (int) (hdr[2] + 7) / 8, tmp);
+		}
+		else
+		{
+			NEED(off, ColPackedBytes(nn - 1, (int) hdr[2]), end);
+			ColUnpackBits(raw + off, nn - 1, (int) hdr[2], tmp);
+		}
 		cur = (uint64) hdr[0];
 		out[0] = int_to_datum((int64) cur, ti->typlen);
 		for (i = 1; i < nn; i++)
@@ -1066,6 +1216,652 @@ decode_varlenas(ColTypeInfo *ti, const char *raw, uint64 off, uint64 end,
 		off += len;
 	}
 	return off;
+}
+
+/* ---------------- derived encodings ---------------- */
+
+/*
+ * Some columns repeat what another column of the same row says.  OTLP
+ * spans carry their start time both as nanoseconds (bigint) and as a
+ * timestamptz, the latter exactly the former truncated to microseconds;
+ * and most parent span ids are the span id of another row of the same
+ * chunk, since a trace's spans are written together.  The writer offers
+ * each chunk such a source column (ColEncodeDerived) and keeps the derived
+ * form when it holds for the chunk:
+ *
+ *	- COL_ENC_DERIVED_TS (timestamp[tz] from bigint nanoseconds): no bytes
+ *	  of its own; NULL exactly where the source is NULL.
+ *	- COL_ENC_PARENT_REF (span id from another span id column): the null
+ *	  bitmap, then uint32 nlit and a pad, uint16 codes[nn] (0 = the next
+ *	  literal, else 1 + zigzag(row - referenced row)), 8-aligned, uint64
+ *	  literals[nlit].  Only sources with a lower column number, so
+ *	  references never form a cycle.
+ *
+ * The footer records the source column, and the reader decodes the
+ * source's chunk of the same group first (col_reader.c).
+ */
+bool
+ColDerivedEncoding(uint8 encoding)
+{
+	return encoding == COL_ENC_DERIVED_TS || encoding == COL_ENC_PARENT_REF;
+}
+
+static inline Timestamp
+nanos_to_timestamp(int64 nanos)
+{
+	return nanos / 1000 -
+		(Timestamp) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+}
+
+static inline uint32
+zigzag32(int32 v)
+{
+	return ((uint32) v << 1) ^ (uint32) (v >> 31);
+}
+
+static inline int32
+unzigzag32(uint32 v)
+{
+	return (int32) (v >> 1) ^ -(int32) (v & 1);
+}
+
+bool
+ColEncodeDerived(ColTypeInfo *ti, Datum *values, bool *isnull, int n,
+				 ColTypeInfo *sti, int srcatt, Datum *svalues, bool *sisnull,
+				 ColEncodedChunk *out)
+{
+	int			i;
+
+	if (srcatt >= 255)
+		return false;
+	if ((ti->typid == TIMESTAMPTZOID || ti->typid == TIMESTAMPOID) &&
+		sti->typid == INT8OID)
+	{
+		Timestamp	min = 0,
+					max = 0;
+		int			nn = 0;
+
+		for (i = 0; i < n; i++)
+		{
+			if (isnull[i] != sisnull[i])
+				return false;
+			if (isnull[i])
+				continue;
+			if (DatumGetTimestamp(values[i]) !=
+				nanos_to_timestamp(DatumGetInt64(svalues[i])))
+				return false;
+			if (nn == 0 || DatumGetTimestamp(values[i]) < min)
+				min = DatumGetTimestamp(values[i]);
+			if (nn == 0 || DatumGetTimestamp(values[i]) > max)
+				max = DatumGetTimestamp(values[i]);
+			nn++;
+		}
+		memset(out, 0, sizeof(ColEncodedChunk));
+		out->nnulls = n - nn;
+		out->encoding = nn > 0 ? COL_ENC_DERIVED_TS : COL_ENC_NONE;
+		if (nn > 0)
+		{
+			out->source = srcatt + 1;
+			out->min = TimestampGetDatum(min);
+			out->max = TimestampGetDatum(max);
+			out->flags |= COL_CHUNK_HAS_MINMAX;
+		}
+		out->data = palloc(8);
+		out->crc = ColCrc(out->data, 0);
+		return true;
+	}
+	if (ti->unsigned_int && sti->unsigned_int && ti->typlen == 8 && n <= 16384)
+	{
+		/* value -> first row holding it in the source */
+		int			cap = 1;
+		int		   *slot;
+		uint64	   *key;
+		uint16	   *codes;
+		uint64	   *lits;
+		int			nlit = 0;
+		int			nn = 0;
+		uint64		umin = 0,
+					umax = 0;
+		ColBuf		b;
+		Size		nb = (n + 7) / 8;
+
+		while (cap < 2 * n)
+			cap <<= 1;
+		slot = palloc(sizeof(int) * cap);
+		key = palloc(sizeof(uint64) * cap);
+		memset(slot, -1, sizeof(int) * cap);
+		for (i = 0; i < n; i++)
+		{
+			uint64		v = (uint64) DatumGetInt64(svalues[i]);
+			uint32		h;
+
+			if (sisnull[i])
+				continue;
+			h = (uint32) hash_bytes_uint32((uint32) (v ^ (v >> 32))) & (cap - 1);
+			while (slot[h] >= 0 && key[h] != v)
+				h = (h + 1) & (cap - 1);
+			if (slot[h] < 0)
+			{
+				slot[h] = i;
+				key[h] = v;
+			}
+		}
+		codes = palloc(sizeof(uint16) * Max(n, 1));
+		lits = palloc(sizeof(uint64) * Max(n, 1));
+		for (i = 0; i < n; i++)
+		{
+			uint64		v;
+			uint32		h;
+
+			if (isnull[i])
+				continue;
+			v = (uint64) DatumGetInt64(values[i]);
+			if (nn == 0 || v < umin)
+				umin = v;
+			if (nn == 0 || v > umax)
+				umax = v;
+			h = (uint32) hash_bytes_uint32((uint32) (v ^ (v >> 32))) & (cap - 1);
+			while (slot[h] >= 0 && key[h] != v)
+				h = (h + 1) & (cap - 1);
+			if (slot[h] >= 0)
+				codes[nn] = (uint16) (1 + zigzag32(i - slot[h]));
+			else
+			{
+				codes[nn] = 0;
+				lits[nlit++] = v;
+			}
+			nn++;
+		}
+		pfree(slot);
+		pfree(key);
+		if (nn == 0 || nlit * 2 > nn)
+		{
+			pfree(codes);
+			pfree(lits);
+			return false;
+		}
+		memset(out, 0, sizeof(ColEncodedChunk));
+		out->nnulls = n - nn;
+		out->encoding = COL_ENC_PARENT_REF;
+		out->source = srcatt + 1;
+		out->min = Int64GetDatum((int64) umin);
+		out->max = Int64GetDatum((int64) umax);
+		out->flags |= COL_CHUNK_HAS_MINMAX;
+		colbuf_init(&b, nb + 16 + 2 * nn + 8 * nlit + 16);
+		if (nn < n)
+		{
+			out->flags |= COL_CHUNK_HAS_NULLS;
+			memset(b.data, 0, nb);
+			for (i = 0; i < n; i++)
+				if (isnull[i])
+					b.data[i >> 3] |= (char) (1 << (i & 7));
+			b.len = nb;
+		}
+		colbuf_pad(&b, 8);
+		{
+			uint32		hdr[2] = {nlit, 0};
+
+			colbuf_append(&b, hdr, sizeof(hdr));
+		}
+		colbuf_append(&b, codes, sizeof(uint16) * nn);
+		colbuf_pad(&b, 8);
+		colbuf_append(&b, lits, sizeof(uint64) * nlit);
+		pfree(codes);
+		pfree(lits);
+		out->raw_len = b.len;
+		out->data = b.data;
+		out->stored_len = b.len;
+		out->compression = COL_COMP_NONE;
+		if (b.len >= COL_MIN_COMPRESS_BYTES)
+		{
+			Size		cap2 = ColCompressBound(b.len);
+			char	   *dst = MemoryContextAllocHuge(CurrentMemoryContext, cap2);
+			Size		clen = ColCompress(b.data, b.len, dst, cap2);
+
+			if (clen > 0)
+			{
+				pfree(b.data);
+				out->data = dst;
+				out->stored_len = clen;
+				out->compression = COL_COMP_ZSTD;
+			}
+			else
+				pfree(dst);
+		}
+		out->crc = ColCrc(out->data, out->stored_len);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Decode a derived chunk of nrows rows into vec, given its source
+ * column's decoded chunk of the same group.
+ */
+void
+ColDecodeDerived(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
+				 int nrows, const ColVector *src, ColVector *vec)
+{
+	int			i;
+
+	if (ColCrc(stored, cd->stored_len) != cd->crc)
+		ColCorrupt("chunk checksum mismatch");
+	if (cd->nnulls > (uint32) nrows)
+		ColCorrupt("chunk has more NULLs than rows");
+	vec->values = palloc(sizeof(Datum) * Max(nrows, 1));
+	vec->isnull = palloc(sizeof(bool) * Max(nrows, 1));
+	vec->hasnulls = cd->nnulls > 0;
+	vec->codes = NULL;
+	vec->ndict = 0;
+	vec->dict = NULL;
+	if (cd->encoding == COL_ENC_DERIVED_TS)
+	{
+		uint32		cnt = 0;
+
+		if (cd->raw_len != 0)
+			ColCorrupt("derived chunk has bytes");
+		for (i = 0; i < nrows; i++)
+		{
+			vec->isnull[i] = src->isnull[i];
+			cnt += src->isnull[i];
+			vec->values[i] = src->isnull[i] ? (Datum) 0 :
+				TimestampGetDatum(nanos_to_timestamp(DatumGetInt64(src->values[i])));
+		}
+		if (cnt != cd->nnulls)
+			ColCorrupt("derived chunk and its source disagree on NULLs");
+	}
+	else if (cd->encoding == COL_ENC_PARENT_REF)
+	{
+		const char *raw = ColDecompress(cd, stored);
+		uint64		end = cd->raw_len;
+		uint64		off = 0;
+		uint32		hdr[2];
+		const char *codes;
+		const char *lits;
+		uint32		nn = nrows - cd->nnulls;
+		uint32		k = 0;
+		uint32		lit = 0;
+
+		if (cd->flags & COL_CHUNK_HAS_NULLS)
+		{
+			uint32		cnt = 0;
+
+			NEED(0, (nrows + 7) / 8, end);
+			for (i = 0; i < nrows; i++)
+			{
+				vec->isnull[i] = (raw[i >> 3] >> (i & 7)) & 1;
+				cnt += vec->isnull[i];
+			}
+			if (cnt != cd->nnulls)
+				ColCorrupt("null bitmap does not match the NULL count");
+			off = (nrows + 7) / 8;
+		}
+		else
+		{
+			if (cd->nnulls != 0)
+				ColCorrupt("chunk NULL count without a bitmap");
+			memset(vec->isnull, 0, sizeof(bool) * nrows);
+		}
+		off = TYPEALIGN(8, off);
+		NEED(off, sizeof(hdr), end);
+		memcpy(hdr, raw + off, sizeof(hdr));
+		off += sizeof(hdr);
+		NEED(off, sizeof(uint16) * (uint64) nn, end);
+		codes = raw + off;
+		off = TYPEALIGN(8, off + sizeof(uint16) * (uint64) nn);
+		if (hdr[0] > nn)
+			ColCorrupt("bad literal count");
+		NEED(off, sizeof(uint64) * (uint64) hdr[0], end);
+		lits = raw + off;
+		for (i = 0; i < nrows; i++)
+		{
+			uint16		c;
+
+			if (vec->isnull[i])
+			{
+				vec->values[i] = (Datum) 0;
+				continue;
+			}
+			memcpy(&c, codes + sizeof(uint16) * k++, sizeof(uint16));
+			if (c == 0)
+			{
+				uint64		v;
+
+				if (lit >= hdr[0])
+					ColCorrupt("bad literal count");
+				memcpy(&v, lits + sizeof(uint64) * lit++, sizeof(uint64));
+				vec->values[i] = Int64GetDatum((int64) v);
+			}
+			else
+			{
+				int64		r = (int64) i - unzigzag32(c - 1);
+
+				if (r < 0 || r >= nrows || src->isnull[r])
+					ColCorrupt("span reference points to no span");
+				vec->values[i] = src->values[r];
+			}
+		}
+		if (lit != hdr[0])
+			ColCorrupt("bad literal count");
+		if (raw != stored)
+			pfree((char *) raw);
+	}
+	else
+		ColCorrupt("not a derived encoding");
+}
+
+/* Value idx of n packed values of the given width. */
+static inline uint64
+unpack_one(const char *src, uint64 idx, int width)
+{
+	const uint64 *w = (const uint64 *) src;
+	uint64		mask = width == 64 ? ~UINT64CONST(0) : ((UINT64CONST(1) << width) - 1);
+	uint64		bit = idx * width;
+	int			sh = bit & 63;
+	uint64		v;
+
+	if (width == 0)
+		return 0;
+	v = w[bit >> 6] >> sh;
+	if (sh + width > 64)
+		v |= w[(bit >> 6) + 1] << (64 - sh);
+	return v & mask;
+}
+
+/*
+ * Decode only the rows rows[0..nsel-1] (ascending) of a chunk of nrows
+ * rows into vec, which gets nsel entries; the same values as
+ * ColDecodeChunk followed by picking those rows, without building vectors
+ * of the whole chunk.  Point lookups keep a handful of rows of a chunk
+ * group, and in a fresh backend every page of a whole-chunk vector is a
+ * page fault.  Not for shredded jsonb (returns false; use ColDecodeChunk).
+ */
+bool
+ColDecodeChunkRows(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
+				   int nrows, const int *rows, int nsel, ColVector *vec,
+				   int64 *bytes_decoded)
+{
+	const char *raw;
+	uint64		off = 0;
+	uint64		end;
+	int			nn;
+	int		   *didx;			/* dense index of each selected row, -1 NULL */
+	int			i;
+
+	if (cd->encoding == COL_ENC_JSONB_SHRED || ColDerivedEncoding(cd->encoding))
+		return false;
+	if (ColCrc(stored, cd->stored_len) != cd->crc)
+		ColCorrupt("chunk checksum mismatch");
+	if (cd->nnulls > (uint32) nrows)
+		ColCorrupt("chunk has more NULLs than rows");
+	raw = ColDecompress(cd, stored);
+	end = cd->raw_len;
+	if (bytes_decoded)
+		*bytes_decoded += end;
+	nn = nrows - cd->nnulls;
+
+	vec->values = palloc0(sizeof(Datum) * Max(nsel, 1));
+	vec->isnull = palloc(sizeof(bool) * Max(nsel, 1));
+	vec->hasnulls = false;
+	vec->codes = NULL;
+	vec->ndict = 0;
+	vec->dict = NULL;
+	didx = palloc(sizeof(int) * Max(nsel, 1));
+
+	if (cd->flags & COL_CHUNK_HAS_NULLS)
+	{
+		int			cnt = 0;
+		int			r = 0;
+		int			k = 0;
+
+		NEED(0, (nrows + 7) / 8, end);
+		for (r = 0; r < nrows; r++)
+		{
+			bool		isnull = (raw[r >> 3] >> (r & 7)) & 1;
+
+			if (k < nsel && rows[k] == r)
+			{
+				vec->isnull[k] = isnull;
+				didx[k] = isnull ? -1 : r - cnt;
+				vec->hasnulls |= isnull;
+				k++;
+			}
+			cnt += isnull;
+		}
+		if (cnt != (int) cd->nnulls || k != nsel)
+			ColCorrupt("null bitmap does not match the NULL count");
+		off = (nrows + 7) / 8;
+	}
+	else
+	{
+		if (cd->nnulls != 0)
+			ColCorrupt("chunk NULL count without a bitmap");
+		for (i = 0; i < nsel; i++)
+		{
+			if (rows[i] < 0 || rows[i] >= nrows || (i > 0 && rows[i] <= rows[i - 1]))
+				elog(ERROR, "selected rows are not ascending row indexes");
+			vec->isnull[i] = false;
+			didx[i] = rows[i];
+		}
+	}
+
+	if (nn == 0)
+	{
+		if (cd->encoding != COL_ENC_NONE)
+			ColCorrupt("chunk without values has an encoding");
+	}
+	else if (ti->typbyval && (cd->encoding == COL_ENC_INT_FOR ||
+							  cd->encoding == COL_ENC_INT_DELTA ||
+							  cd->encoding == COL_ENC_INT_FOR_PLANES ||
+							  cd->encoding == COL_ENC_INT_DELTA_PLANES ||
+							  cd->encoding == COL_ENC_FIXED_RAW))
+	{
+		if (!(ti->typlen == 1 || ti->typlen == 2 || ti->typlen == 4 || ti->typlen == 8))
+			ColCorrupt("integer encoding on a type of another width");
+		off = TYPEALIGN(8, off);
+		if (cd->encoding == COL_ENC_FIXED_RAW)
+		{
+			NEED(off, (uint64) nn * ti->typlen, end);
+			for (i = 0; i < nsel; i++)
+			{
+				int64		x = 0;
+				const char *p = raw + off + (uint64) didx[i] * ti->typlen;
+
+				if (didx[i] < 0)
+					continue;
+				switch (ti->typlen)
+				{
+					case 1:
+						x = *(const int8 *) p;
+						break;
+					case 2:
+						{
+							int16		y;
+
+							memcpy(&y, p, 2);
+							x = y;
+						}
+						break;
+					case 4:
+						{
+							int32		y;
+
+							memcpy(&y, p, 4);
+							x = y;
+						}
+						break;
+					default:
+						memcpy(&x, p, 8);
+						break;
+				}
+				vec->values[i] = int_to_datum(x, ti->typlen);
+			}
+		}
+		else if (cd->encoding == COL_ENC_INT_FOR ||
+				 cd->encoding == COL_ENC_INT_FOR_PLANES)
+		{
+			int64		hdr[2];
+			bool		planes = cd->encoding == COL_ENC_INT_FOR_PLANES;
+
+			NEED(off, sizeof(hdr), end);
+			memcpy(hdr, raw + off, sizeof(hdr));
+			off += sizeof(hdr);
+			if (hdr[1] < 0 || hdr[1] > 64)
+				ColCorrupt("bad bit width");
+			NEED(off, planes ? (uint64) nn * ((hdr[1] + 7) / 8) :
+				 ColPackedBytes(nn, (int) hdr[1]), end);
+			for (i = 0; i < nsel; i++)
+				if (didx[i] >= 0)
+					vec->values[i] =
+						int_to_datum((int64) ((uint64) hdr[0] +
+											  (planes ?
+											   plane_value(raw + off, nn, (int) (hdr[1] + 7) / 8, didx[i]) :
+											   unpack_one(raw + off, didx[i], (int) hdr[1]))),
+									 ti->typlen);
+		}
+		else
+		{
+			int64		hdr[3];
+			uint64		cur;
+			int			d = 0;
+			bool		planes = cd->encoding == COL_ENC_INT_DELTA_PLANES;
+
+			NEED(off, sizeof(hdr), end);
+			memcpy(hdr, raw + off, sizeof(hdr));
+			off += sizeof(hdr);
+			if (hdr[2] < 0 || hdr[2] > 64)
+				ColCorrupt("bad bit width");
+			NEED(off, planes ? (uint64) (nn - 1) * ((hdr[2] + 7) / 8) :
+				 ColPackedBytes(nn - 1, (int) hdr[2]), end);
+			cur = (uint64) hdr[0];
+			for (i = 0; i < nsel; i++)
+			{
+				if (didx[i] < 0)
+					continue;
+				while (d < didx[i])
+				{
+					cur += (planes ?
+							plane_value(raw + off, nn - 1, (int) (hdr[2] + 7) / 8, d) :
+							unpack_one(raw + off, d, (int) hdr[2])) + (uint64) hdr[1];
+					d++;
+				}
+				vec->values[i] = int_to_datum((int64) cur, ti->typlen);
+			}
+		}
+	}
+	else if (ti->typlen > 0 && (cd->encoding == COL_ENC_FIXED_RAW ||
+								cd->encoding == COL_ENC_FIXED_RUNS))
+	{
+		Size		stride = att_align_nominal(ti->typlen, ti->typalign);
+
+		off = TYPEALIGN(8, off);
+		if (cd->encoding == COL_ENC_FIXED_RAW)
+		{
+			NEED(off, stride * nn, end);
+			for (i = 0; i < nsel; i++)
+				if (didx[i] >= 0)
+					vec->values[i] = PointerGetDatum(raw + off + stride * didx[i]);
+		}
+		else
+		{
+			uint32		hdr[4];
+			const char *lens;
+			uint64		run = 0;
+			uint64		runend;
+
+			NEED(off, sizeof(hdr), end);
+			memcpy(hdr, raw + off, sizeof(hdr));
+			off += sizeof(hdr);
+			if (hdr[0] == 0 || hdr[0] > (uint32) nn || hdr[1] > 32)
+				ColCorrupt("bad run header");
+			NEED(off, ColPackedBytes(hdr[0], hdr[1]), end);
+			lens = raw + off;
+			off = TYPEALIGN(8, off + ColPackedBytes(hdr[0], hdr[1]));
+			NEED(off, stride * hdr[0], end);
+			runend = unpack_one(lens, 0, hdr[1]) + 1;
+			for (i = 0; i < nsel; i++)
+			{
+				if (didx[i] < 0)
+					continue;
+				while ((uint64) didx[i] >= runend)
+				{
+					if (++run >= hdr[0])
+						ColCorrupt("runs cover fewer rows than the chunk has");
+					runend += unpack_one(lens, run, hdr[1]) + 1;
+				}
+				vec->values[i] = PointerGetDatum(raw + off + stride * run);
+			}
+		}
+	}
+	else if (ti->typlen == -1 && (cd->encoding == COL_ENC_VAR_PLAIN ||
+								  cd->encoding == COL_ENC_VAR_DICT))
+	{
+		Size		align = value_align(ti);
+		const char *codes = NULL;
+		uint32		hdr[4] = {0, 0, 0, 0};
+		int			nwalk;
+
+		off = TYPEALIGN(8, off);
+		if (cd->encoding == COL_ENC_VAR_DICT)
+		{
+			NEED(off, sizeof(hdr), end);
+			memcpy(hdr, raw + off, sizeof(hdr));
+			off += sizeof(hdr);
+			if (hdr[0] == 0 || hdr[0] > COL_DICT_MAX_ENTRIES || hdr[1] > 32)
+				ColCorrupt("bad dictionary header");
+			NEED(off, ColPackedBytes(nn, hdr[1]), end);
+			codes = raw + off;
+			off = TYPEALIGN(8, off + ColPackedBytes(nn, hdr[1]));
+			vec->dict = palloc(sizeof(Datum) * hdr[0]);
+			vec->ndict = hdr[0];
+			decode_varlenas(ti, raw, off, end, hdr[0], vec->dict);
+			vec->codes = palloc(sizeof(int32) * Max(nsel, 1));
+			for (i = 0; i < nsel; i++)
+			{
+				uint64		c;
+
+				if (didx[i] < 0)
+				{
+					vec->codes[i] = -1;
+					continue;
+				}
+				c = unpack_one(codes, didx[i], hdr[1]);
+				if (c >= hdr[0])
+					ColCorrupt("dictionary code out of range");
+				vec->codes[i] = (int32) c;
+				vec->values[i] = vec->dict[c];
+			}
+		}
+		else
+		{
+			/* plain varlenas: walk to each selected one */
+			nwalk = 0;
+			for (i = 0; i < nsel; i++)
+			{
+				if (didx[i] < 0)
+					continue;
+				while (nwalk <= didx[i])
+				{
+					uint32		len;
+
+					off = TYPEALIGN(align, off);
+					NEED(off, VARHDRSZ, end);
+					len = VARSIZE(raw + off);
+					if (len < VARHDRSZ)
+						ColCorrupt("bad value length");
+					NEED(off, len, end);
+					if (nwalk == didx[i])
+						vec->values[i] = PointerGetDatum(raw + off);
+					off += len;
+					nwalk++;
+				}
+			}
+		}
+	}
+	else
+		ColCorrupt("chunk encoding does not fit the column type");
+	pfree(didx);
+	return true;
 }
 
 /*
@@ -1133,6 +1929,8 @@ ColDecodeChunk(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
 	}
 	else if (ti->typbyval && (cd->encoding == COL_ENC_INT_FOR ||
 							  cd->encoding == COL_ENC_INT_DELTA ||
+							  cd->encoding == COL_ENC_INT_FOR_PLANES ||
+							  cd->encoding == COL_ENC_INT_DELTA_PLANES ||
 							  cd->encoding == COL_ENC_FIXED_RAW))
 	{
 		if (!(ti->typlen == 1 || ti->typlen == 2 || ti->typlen == 4 || ti->typlen == 8))
@@ -1147,6 +1945,39 @@ ColDecodeChunk(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
 		NEED(off, stride * nn, end);
 		for (i = 0; i < nn; i++)
 			dense[i] = PointerGetDatum(raw + off + stride * i);
+	}
+	else if (ti->typlen > 0 && cd->encoding == COL_ENC_FIXED_RUNS)
+	{
+		Size		stride = att_align_nominal(ti->typlen, ti->typalign);
+		uint32		hdr[4];
+		uint64	   *lens;
+		int			r;
+		int			j = 0;
+
+		off = TYPEALIGN(8, off);
+		NEED(off, sizeof(hdr), end);
+		memcpy(hdr, raw + off, sizeof(hdr));
+		off += sizeof(hdr);
+		if (hdr[0] == 0 || hdr[0] > (uint32) nn || hdr[1] > 32)
+			ColCorrupt("bad run header");
+		NEED(off, ColPackedBytes(hdr[0], hdr[1]), end);
+		lens = palloc(sizeof(uint64) * hdr[0]);
+		ColUnpackBits(raw + off, hdr[0], hdr[1], lens);
+		off = TYPEALIGN(8, off + ColPackedBytes(hdr[0], hdr[1]));
+		NEED(off, stride * hdr[0], end);
+		for (r = 0; r < (int) hdr[0]; r++)
+		{
+			Datum		d = PointerGetDatum(raw + off + stride * r);
+			uint64		k;
+
+			if (lens[r] >= (uint64) (nn - j))
+				ColCorrupt("runs cover more rows than the chunk has");
+			for (k = 0; k <= lens[r]; k++)
+				dense[j++] = d;
+		}
+		if (j != nn)
+			ColCorrupt("runs cover fewer rows than the chunk has");
+		pfree(lens);
 	}
 	else if (ti->typlen == -1 && cd->encoding == COL_ENC_VAR_PLAIN)
 	{

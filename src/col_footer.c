@@ -7,17 +7,24 @@
  * Layout (host byte order):
  *	  uint32 magic, version, natts, ngroups
  *	  uint32 group_rows[ngroups]
- *	  per column, per chunk group:
+ *	  per column: uint32 section offset (from the footer start), length, CRC32C
+ *	  uint32 CRC32C of the header (everything above)
+ *	  per column, its section: per chunk group:
  *		uint64 offset, stored_len, raw_len
  *		uint32 crc, nnulls
- *		uint8 encoding, compression, flags, pad
+ *		uint8 encoding, compression, flags, source (derived encodings:
+ *			  the column + 1 whose chunk of the same group they decode from)
  *		[if HAS_MINMAX: min and max, each uint32 length + bytes]
  *		uint32 bloom_bytes + bytes
  *		uint32 ndictset + uint32 hashes
- *	  uint32 CRC32C of everything before it
  *
- * The parser checks every length against the buffer and that the chunks
- * tile the stripe without overlapping the footer.
+ * Columns have their own sections and checksums so that a reader can load
+ * the header and only the sections of the columns it needs: a point lookup
+ * reads the trace_id section of every stripe (its blooms), and the other
+ * columns' sections only of the stripes it does not skip.
+ *
+ * The parser checks every length against the buffer; the reader checks
+ * that the chunks lie inside the stripe data before the footer.
  *
  * Copyright (c) 2026, the tempo authors
  *
@@ -72,9 +79,13 @@ ColFooterSerialize(StringInfo buf, int natts, int ngroups,
 				   const uint32 *group_rows, ColEncodedChunk *chunks,
 				   ColTypeInfo *types)
 {
+	StringInfoData sect;
+	uint32		hdrlen = 16 + 4 * ngroups + 12 * natts + 4;
+	uint32		pos = hdrlen;
 	int			a,
 				g;
 
+	initStringInfo(&sect);
 	put32(buf, COL_FOOTER_MAGIC);
 	put32(buf, COL_FORMAT_VERSION);
 	put32(buf, natts);
@@ -83,36 +94,45 @@ ColFooterSerialize(StringInfo buf, int natts, int ngroups,
 		put32(buf, group_rows[g]);
 	for (a = 0; a < natts; a++)
 	{
+		uint32		start = sect.len;
+
 		for (g = 0; g < ngroups; g++)
 		{
 			ColEncodedChunk *c = &chunks[a * ngroups + g];
 			uint8		b[4];
 
-			put64(buf, c->offset);
-			put64(buf, c->stored_len);
-			put64(buf, c->raw_len);
-			put32(buf, c->crc);
-			put32(buf, c->nnulls);
+			put64(&sect, c->offset);
+			put64(&sect, c->stored_len);
+			put64(&sect, c->raw_len);
+			put32(&sect, c->crc);
+			put32(&sect, c->nnulls);
 			b[0] = c->encoding;
 			b[1] = c->compression;
 			b[2] = c->flags;
-			b[3] = 0;
-			appendBinaryStringInfo(buf, (char *) b, 4);
+			b[3] = c->source;
+			appendBinaryStringInfo(&sect, (char *) b, 4);
 			if (c->flags & COL_CHUNK_HAS_MINMAX)
 			{
-				put_datum(buf, &types[a], c->min);
-				put_datum(buf, &types[a], c->max);
+				put_datum(&sect, &types[a], c->min);
+				put_datum(&sect, &types[a], c->max);
 			}
-			put32(buf, c->bloom_bytes);
+			put32(&sect, c->bloom_bytes);
 			if (c->bloom_bytes)
-				appendBinaryStringInfo(buf, (char *) c->bloom, c->bloom_bytes);
-			put32(buf, c->ndictset);
+				appendBinaryStringInfo(&sect, (char *) c->bloom, c->bloom_bytes);
+			put32(&sect, c->ndictset);
 			if (c->ndictset)
-				appendBinaryStringInfo(buf, (char *) c->dictset,
+				appendBinaryStringInfo(&sect, (char *) c->dictset,
 									   sizeof(uint32) * c->ndictset);
 		}
+		put32(buf, pos);
+		put32(buf, sect.len - start);
+		put32(buf, ColCrc(sect.data + start, sect.len - start));
+		pos += sect.len - start;
 	}
 	put32(buf, ColCrc(buf->data, buf->len));
+	Assert(buf->len == hdrlen);
+	appendBinaryStringInfo(buf, sect.data, sect.len);
+	pfree(sect.data);
 }
 
 typedef struct FooterReader
@@ -191,30 +211,48 @@ get_datum(FooterReader *r, ColTypeInfo *ti)
 }
 
 /*
- * Parse a footer of len bytes.  data_len is the length of the stripe data
- * before the footer; every chunk must lie inside it.
+ * Length of the footer header, from the footer's first 16 bytes; checks
+ * the magic number and the version.
+ */
+uint64
+ColFooterHeaderLength(const char *first, uint64 footer_len)
+{
+	uint32		w[4];
+	uint64		hdrlen;
+
+	if (footer_len < 20)
+		ColCorrupt("stripe footer is truncated");
+	memcpy(w, first, 16);
+	if (w[0] != COL_FOOTER_MAGIC)
+		ColCorrupt("stripe footer has a bad magic number");
+	if (w[1] != COL_FORMAT_VERSION)
+		ColCorrupt("stripe footer has an unknown version");
+	if (w[2] > MaxTupleAttributeNumber || w[3] == 0 || w[3] > COL_STRIPE_ROWS)
+		ColCorrupt("stripe footer has impossible counts");
+	hdrlen = 16 + 4 * (uint64) w[3] + 12 * (uint64) w[2] + 4;
+	if (hdrlen > footer_len)
+		ColCorrupt("stripe footer is truncated");
+	return hdrlen;
+}
+
+/*
+ * Parse the footer header (hdrlen bytes, see ColFooterHeaderLength) of a
+ * footer of footer_len bytes.  No column is loaded yet.
  */
 ColFooter *
-ColFooterParse(const char *data, uint64 len, TupleDesc tupdesc,
-			   ColTypeInfo *types)
+ColFooterParseHeader(const char *data, uint64 hdrlen, uint64 footer_len,
+					 TupleDesc tupdesc)
 {
-	FooterReader r = {data, len, 0};
+	FooterReader r = {data, hdrlen - 4, 8};
 	ColFooter  *f = palloc0(sizeof(ColFooter));
 	uint32		crc;
 	uint64		rows = 0;
 	int			a,
 				g;
 
-	if (len < 20)
-		ColCorrupt("stripe footer is truncated");
-	memcpy(&crc, data + len - 4, 4);
-	if (ColCrc(data, len - 4) != crc)
+	memcpy(&crc, data + hdrlen - 4, 4);
+	if (ColCrc(data, hdrlen - 4) != crc)
 		ColCorrupt("stripe footer checksum mismatch");
-	r.len = len - 4;
-	if (get32(&r) != COL_FOOTER_MAGIC)
-		ColCorrupt("stripe footer has a bad magic number");
-	if (get32(&r) != COL_FORMAT_VERSION)
-		ColCorrupt("stripe footer has an unknown version");
 	f->natts = get32(&r);
 	f->ngroups = get32(&r);
 	if (f->natts > tupdesc->natts || f->ngroups <= 0 ||
@@ -230,46 +268,89 @@ ColFooterParse(const char *data, uint64 len, TupleDesc tupdesc,
 			ColCorrupt("chunk group has an impossible row count");
 		rows += f->group_rows[g];
 	}
-	f->chunks = palloc0(sizeof(ColChunkDesc) * Max(f->natts * f->ngroups, 1));
+	f->sect_off = palloc(sizeof(uint32) * Max(f->natts, 1));
+	f->sect_len = palloc(sizeof(uint32) * Max(f->natts, 1));
+	f->sect_crc = palloc(sizeof(uint32) * Max(f->natts, 1));
+	f->loaded = palloc0(sizeof(bool) * Max(f->natts, 1));
 	for (a = 0; a < f->natts; a++)
 	{
-		for (g = 0; g < f->ngroups; g++)
+		f->sect_off[a] = get32(&r);
+		f->sect_len[a] = get32(&r);
+		f->sect_crc[a] = get32(&r);
+		if (f->sect_off[a] < hdrlen || f->sect_off[a] > footer_len ||
+			f->sect_len[a] > footer_len - f->sect_off[a])
+			ColCorrupt("stripe footer section lies outside the footer");
+	}
+	f->chunks = palloc0(sizeof(ColChunkDesc) * Max(f->natts * f->ngroups, 1));
+	return f;
+}
+
+/*
+ * Parse column a's section (f->sect_len[a] bytes at data).  The blooms
+ * point into data, which must live as long as the footer.
+ */
+void
+ColFooterParseColumn(ColFooter *f, int a, const char *data, ColTypeInfo *ti)
+{
+	FooterReader r = {data, f->sect_len[a], 0};
+	int			g;
+
+	if (ColCrc(data, f->sect_len[a]) != f->sect_crc[a])
+		ColCorrupt("stripe footer checksum mismatch");
+	for (g = 0; g < f->ngroups; g++)
+	{
+		ColChunkDesc *c = COL_CHUNK(f, a, g);
+		const uint8 *b;
+
+		c->offset = get64(&r);
+		c->stored_len = get64(&r);
+		c->raw_len = get64(&r);
+		c->crc = get32(&r);
+		c->nnulls = get32(&r);
+		b = (const uint8 *) take(&r, 4);
+		c->encoding = b[0];
+		c->compression = b[1];
+		c->flags = b[2];
+		c->source = b[3];
+		if (ColDerivedEncoding(c->encoding) !=
+			(c->source > 0 && c->source <= f->natts && c->source != a + 1))
+			ColCorrupt("derived chunk has a bad source column");
+		if (c->nnulls > f->group_rows[g])
+			ColCorrupt("chunk has more NULLs than rows");
+		if (c->flags & COL_CHUNK_HAS_MINMAX)
 		{
-			ColChunkDesc *c = COL_CHUNK(f, a, g);
-			const uint8 *b;
+			c->min = get_datum(&r, ti);
+			c->max = get_datum(&r, ti);
+		}
+		c->bloom_bytes = get32(&r);
+		c->bloom = (const uint8 *) take(&r, c->bloom_bytes);
+		c->ndictset = get32(&r);
+		if (c->ndictset > COL_DICTSET_MAX)
+			ColCorrupt("dictionary set is too large");
+		if (c->ndictset)
+		{
+			uint32	   *ds = palloc(sizeof(uint32) * c->ndictset);
 
-			c->offset = get64(&r);
-			c->stored_len = get64(&r);
-			c->raw_len = get64(&r);
-			c->crc = get32(&r);
-			c->nnulls = get32(&r);
-			b = (const uint8 *) take(&r, 4);
-			c->encoding = b[0];
-			c->compression = b[1];
-			c->flags = b[2];
-			if (c->nnulls > f->group_rows[g])
-				ColCorrupt("chunk has more NULLs than rows");
-			if (c->flags & COL_CHUNK_HAS_MINMAX)
-			{
-				c->min = get_datum(&r, &types[a]);
-				c->max = get_datum(&r, &types[a]);
-			}
-			c->bloom_bytes = get32(&r);
-			c->bloom = (const uint8 *) take(&r, c->bloom_bytes);
-			c->ndictset = get32(&r);
-			if (c->ndictset > COL_DICTSET_MAX)
-				ColCorrupt("dictionary set is too large");
-			if (c->ndictset)
-			{
-				uint32	   *ds = palloc(sizeof(uint32) * c->ndictset);
-
-				memcpy(ds, take(&r, sizeof(uint32) * c->ndictset),
-					   sizeof(uint32) * c->ndictset);
-				c->dictset = ds;
-			}
+			memcpy(ds, take(&r, sizeof(uint32) * c->ndictset),
+				   sizeof(uint32) * c->ndictset);
+			c->dictset = ds;
 		}
 	}
 	if (r.off != r.len)
 		ColCorrupt("stripe footer has trailing bytes");
+	f->loaded[a] = true;
+}
+
+/* Parse a whole footer of len bytes. */
+ColFooter *
+ColFooterParse(const char *data, uint64 len, TupleDesc tupdesc,
+			   ColTypeInfo *types)
+{
+	uint64		hdrlen = ColFooterHeaderLength(data, len);
+	ColFooter  *f = ColFooterParseHeader(data, hdrlen, len, tupdesc);
+	int			a;
+
+	for (a = 0; a < f->natts; a++)
+		ColFooterParseColumn(f, a, data + f->sect_off[a], &types[a]);
 	return f;
 }

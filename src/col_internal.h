@@ -41,7 +41,7 @@
 
 #define COL_META_MAGIC			0x4C4F4354	/* "TCOL" */
 #define COL_FOOTER_MAGIC		0x52544654	/* "TFTR" */
-#define COL_FORMAT_VERSION		1
+#define COL_FORMAT_VERSION		2
 
 /* Bytes of payload per data page. */
 #define COL_PAGE_USABLE			(BLCKSZ - SizeOfPageHeaderData)
@@ -90,7 +90,14 @@ typedef enum ColEncoding
 	COL_ENC_FIXED_RAW,			/* typlen bytes per value */
 	COL_ENC_VAR_PLAIN,			/* aligned 4-byte-header varlenas */
 	COL_ENC_VAR_DICT,			/* dictionary + packed codes */
-	COL_ENC_JSONB_SHRED			/* per-key sub-streams (col_jsonb.c) */
+	COL_ENC_JSONB_SHRED,		/* per-key sub-streams (col_jsonb.c) */
+	COL_ENC_FIXED_RUNS,			/* packed run lengths + one value a run */
+	COL_ENC_DERIVED_TS,			/* timestamp = source int8 nanoseconds / 1000
+								 * (no bytes of its own) */
+	COL_ENC_PARENT_REF,			/* span id = the source column's value in
+								 * another row of the chunk, or a literal */
+	COL_ENC_INT_FOR_PLANES,		/* COL_ENC_INT_FOR with byte planes */
+	COL_ENC_INT_DELTA_PLANES	/* COL_ENC_INT_DELTA with byte planes */
 } ColEncoding;
 
 typedef enum ColCompression
@@ -118,6 +125,7 @@ typedef struct ColChunkDesc
 	uint8		encoding;
 	uint8		compression;
 	uint8		flags;
+	uint8		source;			/* derived encodings: source column + 1 */
 	Datum		min;
 	Datum		max;
 	uint32		bloom_bytes;
@@ -133,6 +141,11 @@ typedef struct ColFooter
 	uint32	   *group_rows;		/* [ngroups] */
 	uint64	   *group_first;	/* [ngroups] row index within stripe */
 	ColChunkDesc *chunks;		/* [natts * ngroups], column-major */
+	/* per column: its footer section, and whether it is parsed yet */
+	uint32	   *sect_off;
+	uint32	   *sect_len;
+	uint32	   *sect_crc;
+	bool	   *loaded;
 } ColFooter;
 
 #define COL_CHUNK(f, att, g)	(&(f)->chunks[(att) * (f)->ngroups + (g)])
@@ -196,6 +209,7 @@ typedef struct ColEncodedChunk
 	uint8		encoding;
 	uint8		compression;
 	uint8		flags;
+	uint8		source;			/* derived encodings: source column + 1 */
 	Datum		min;
 	Datum		max;
 	uint8	   *bloom;
@@ -246,9 +260,20 @@ extern uint64 ColRelationStorageId(Relation rel);
 extern void ColTypeInfoInit(ColTypeInfo *ti, Form_pg_attribute att);
 extern void ColEncodeChunk(ColTypeInfo *ti, Datum *values, bool *isnull,
 						   int n, ColEncodedChunk *out);
+extern bool ColEncodeDerived(ColTypeInfo *ti, Datum *values, bool *isnull,
+							 int n, ColTypeInfo *sti, int srcatt,
+							 Datum *svalues, bool *sisnull,
+							 ColEncodedChunk *out);
+extern bool ColDerivedEncoding(uint8 encoding);
+extern void ColDecodeDerived(ColTypeInfo *ti, const ColChunkDesc *cd,
+							 const char *stored, int nrows,
+							 const ColVector *src, ColVector *vec);
 extern void ColDecodeChunk(ColTypeInfo *ti, const ColChunkDesc *cd,
 						   const char *stored, int nrows, const bool *sel,
 						   ColVector *vec, int64 *bytes_decoded);
+extern bool ColDecodeChunkRows(ColTypeInfo *ti, const ColChunkDesc *cd,
+							   const char *stored, int nrows, const int *rows,
+							   int nsel, ColVector *vec, int64 *bytes_decoded);
 extern char *ColDecompress(const ColChunkDesc *cd, const char *stored);
 extern uint32 ColCrc(const char *data, uint64 len);
 extern void ColCorrupt(const char *what) pg_attribute_noreturn();
@@ -270,6 +295,11 @@ extern void ColFooterSerialize(StringInfo buf, int natts, int ngroups,
 							   ColEncodedChunk *chunks, ColTypeInfo *types);
 extern ColFooter *ColFooterParse(const char *data, uint64 len, TupleDesc tupdesc,
 								 ColTypeInfo *types);
+extern uint64 ColFooterHeaderLength(const char *first, uint64 footer_len);
+extern ColFooter *ColFooterParseHeader(const char *data, uint64 hdrlen,
+									   uint64 footer_len, TupleDesc tupdesc);
+extern void ColFooterParseColumn(ColFooter *f, int a, const char *data,
+								 ColTypeInfo *ti);
 
 /* in col_jsonb.c */
 extern bool ColJsonbShred(Datum *values, int nn, StringInfo out);
@@ -313,6 +343,11 @@ extern ColReadState *ColBeginReadDesc(Relation rel, TupleDesc tupdesc,
 extern ColFooter *ColReadFooter(Relation rel, const ColStripeInfo *si,
 								TupleDesc tupdesc, ColTypeInfo *types,
 								BlockNumber nblocks);
+extern ColFooter *ColReadFooterHeader(Relation rel, const ColStripeInfo *si,
+									  TupleDesc tupdesc, BlockNumber nblocks);
+extern void ColFooterLoad(Relation rel, const ColStripeInfo *si, ColFooter *f,
+						  ColTypeInfo *types, BlockNumber nblocks,
+						  const bool *cols);
 extern void ColReadChunk(Relation rel, const ColStripeInfo *si,
 						 ColFooter *footer, int att, int group,
 						 ColTypeInfo *ti, ColVector *vec, BlockNumber nblocks,

@@ -27,6 +27,28 @@
  * the reader copies them into aligned varlenas.  Chunks without the
  * flag (written before either existed) are read as described above.
  *
+ * Chunks with COL_JSONB_F_SHAPES (all chunks written now) also record
+ * which keys each row has, once for all keys: the rows of one kind of span
+ * share a key set ("shape"), so per-key presence flags would repeat the
+ * same information in every key's stream.  After the key names, 8-byte
+ * aligned, come uint64 stored_len and raw_len, uint8 compression and 7
+ * pad bytes, then the (zstd) shape section: uint32 nshapes and words,
+ * nshapes key bitmaps of words uint64 each (bit k: key k present), uint16
+ * shape[nn].  Each key's type[] array then has one entry per row that has
+ * the key, never ABSENT.
+ *
+ * Keys with at most COL_JSONB_CAT_MAX distinct values in a chunk, all
+ * strings, integers, booleans or nulls (http.route, db.system,
+ * server.port...) can be categorical: their value becomes part of the
+ * row's shape (as long as refining the shapes by it keeps them at most
+ * COL_JSONB_MAX_SHAPES, see append_shapes), since such values mostly
+ * follow the kind of span as closely as the key set does.
+ * Their streams (string header word 1 = 2) hold no per-row data: after
+ * the counts and string header, uint32 nvals and a pad, uint8 vid[nshapes]
+ * (the value of each shape, 0xFF where the shape lacks the key), uint8
+ * vtype[nvals], 8-aligned int64 vint[nvals], then the string values as
+ * aligned varlenas in value order.
+ *
  * Reading one key therefore decompresses and decodes only that key's
  * stream.  Whole values are rebuilt (only when the column is projected)
  * by pushing every present key's value into a new object; jsonb objects
@@ -58,8 +80,14 @@
 #define COL_JSONB_MAX_KEYS	512
 #define COL_JSONB_F_STRDICT	0x0001	/* streams have ndict; strings are packed or
 										 * dictionary coded */
-#define COL_JSONB_KNOWN_FLAGS	COL_JSONB_F_STRDICT
+#define COL_JSONB_F_SHAPES	0x0002	/* a shape section says which keys each
+										 * row has; key streams type only those
+										 * rows */
+#define COL_JSONB_KNOWN_FLAGS	(COL_JSONB_F_STRDICT | COL_JSONB_F_SHAPES)
 #define COL_JSONB_DICT_MIN	8		/* fewer strings: never a dictionary */
+#define COL_JSONB_CAT_MAX	128		/* most values of a categorical key (the
+										 * value ids and 0xFF fit a byte) */
+#define COL_JSONB_MAX_SHAPES 256	/* most shapes refined by values */
 
 typedef struct ShredKey
 {
@@ -67,6 +95,13 @@ typedef struct ShredKey
 	int			len;
 	uint32		hash;
 	uint8	   *types;			/* [nn] */
+	/* categorical keys (see classify_key) */
+	bool		cat;
+	int			nvals;
+	uint8	   *vid;			/* [nn] value of each row that has the key */
+	uint8		vtype[COL_JSONB_CAT_MAX];
+	int64		vint[COL_JSONB_CAT_MAX];
+	const char *vstr[COL_JSONB_CAT_MAX];	/* aligned varlenas in strs */
 	uint32		counts[4];
 	StringInfoData ints;
 	StringInfoData strs;
@@ -201,6 +236,174 @@ build_str_dict(ShredKey *key, uint32 *codes, StringInfo dictout)
 	return ndict;
 }
 
+/* Bytes per dictionary code for a dictionary of ndict entries. */
+static int
+dict_code_width(uint32 ndict)
+{
+	if (ndict <= 256)
+		return 1;
+	if (ndict <= 65536)
+		return 2;
+	return 4;
+}
+
+#define COL_JSONB_NUM_MARK	'\x01'	/* a number in a string template */
+#define COL_JSONB_NUM_DIGITS 18		/* longest digit run kept as a number */
+
+/*
+ * Template coding of a key's strings (all chunks written now try it when
+ * the strings do not repeat enough for a dictionary).  Each maximal run
+ * of ASCII digits that is a canonical decimal (no leading zero) of at
+ * most 18 digits is cut out of the string and replaced by a mark byte;
+ * the rest is the string's template.  URLs, statements and message keys
+ * with ids in them come down to a few templates (dictionary coded) and a
+ * stream of numbers in fixed width little-endian bytes.  Used only when
+ * no string contains the mark byte and the result is smaller.  Layout:
+ * uint32 ntemplates, nnums, numwidth, pad; one code a string (1, 2 or 4
+ * bytes, see dict_code_width); 8-aligned, the numbers; 8-aligned, the
+ * templates as aligned varlenas.
+ */
+static bool
+build_str_template(ShredKey *key, StringInfo out)
+{
+	uint32		n = key->counts[1];
+	StringInfoData tmpls;		/* distinct templates, aligned varlenas */
+	StringInfoData cur;
+	uint64	   *nums;
+	uint32		nnums = 0;
+	uint32		numcap = 64;
+	uint32	   *codes;
+	uint32	   *entoff;
+	uint32		ntmpl = 0;
+	uint32		tsize = 16;
+	int32	   *table;
+	uint64		maxnum = 0;
+	Size		packed = 0;
+	Size		soff = 0;
+	uint32		hdr[4];
+	int			width,
+				w;
+	uint32		i;
+
+	if (n < COL_JSONB_DICT_MIN)
+		return false;
+	while (tsize < n * 2)
+		tsize <<= 1;
+	table = palloc(sizeof(int32) * tsize);
+	memset(table, 0xFF, sizeof(int32) * tsize);
+	entoff = palloc(sizeof(uint32) * n);
+	codes = palloc(sizeof(uint32) * n);
+	nums = palloc(sizeof(uint64) * numcap);
+	initStringInfo(&tmpls);
+	initStringInfo(&cur);
+	for (i = 0; i < n; i++)
+	{
+		const char *p;
+		uint32		len,
+					j;
+		uint32		slot;
+
+		soff = TYPEALIGN(8, soff);
+		p = key->strs.data + soff + VARHDRSZ;
+		len = VARSIZE(key->strs.data + soff) - VARHDRSZ;
+		soff += len + VARHDRSZ;
+		packed += len + 2;
+		resetStringInfo(&cur);
+		for (j = 0; j < len;)
+		{
+			uint32		run = 0;
+
+			if (p[j] == COL_JSONB_NUM_MARK)
+				goto fail;
+			while (j + run < len && p[j + run] >= '0' && p[j + run] <= '9')
+				run++;
+			if (run == 0)
+			{
+				appendStringInfoCharMacro(&cur, p[j]);
+				j++;
+				continue;
+			}
+			if (run <= COL_JSONB_NUM_DIGITS && (run == 1 || p[j] != '0'))
+			{
+				uint64		v = 0;
+				uint32		d;
+
+				for (d = 0; d < run; d++)
+					v = v * 10 + (uint64) (p[j + d] - '0');
+				if (nnums == numcap)
+				{
+					numcap *= 2;
+					nums = repalloc(nums, sizeof(uint64) * numcap);
+				}
+				nums[nnums++] = v;
+				maxnum = Max(maxnum, v);
+				appendStringInfoCharMacro(&cur, COL_JSONB_NUM_MARK);
+			}
+			else
+				appendBinaryStringInfo(&cur, p + j, run);
+			j += run;
+		}
+		slot = hash_bytes((const unsigned char *) cur.data, cur.len) & (tsize - 1);
+		for (;;)
+		{
+			int32		e = table[slot];
+
+			if (e < 0)
+			{
+				while (tmpls.len % 8 != 0)
+					appendStringInfoCharMacro(&tmpls, '\0');
+				entoff[ntmpl] = tmpls.len;
+				append_aligned_varlena(&tmpls, cur.data, cur.len);
+				table[slot] = ntmpl;
+				codes[i] = ntmpl++;
+				break;
+			}
+			if (VARSIZE(tmpls.data + entoff[e]) - VARHDRSZ == (uint32) cur.len &&
+				memcmp(tmpls.data + entoff[e] + VARHDRSZ, cur.data, cur.len) == 0)
+			{
+				codes[i] = e;
+				break;
+			}
+			slot = (slot + 1) & (tsize - 1);
+		}
+	}
+	width = (ColBitWidth(maxnum) + 7) / 8;
+	w = dict_code_width(ntmpl);
+	if (nnums == 0 || ntmpl > n / 2 ||
+		(Size) n * w + (Size) nnums * width + tmpls.len >= packed * 3 / 4)
+		goto fail;
+	hdr[0] = ntmpl;
+	hdr[1] = nnums;
+	hdr[2] = width;
+	hdr[3] = 0;
+	appendBinaryStringInfo(out, (char *) hdr, sizeof(hdr));
+	for (i = 0; i < n; i++)
+		appendBinaryStringInfo(out, (char *) &codes[i], w);	/* little-endian */
+	while (out->len % 8 != 0)
+		appendStringInfoCharMacro(out, '\0');
+	for (i = 0; i < nnums; i++)
+		appendBinaryStringInfo(out, (char *) &nums[i], width);
+	while (out->len % 8 != 0)
+		appendStringInfoCharMacro(out, '\0');
+	appendBinaryStringInfo(out, tmpls.data, tmpls.len);
+	pfree(table);
+	pfree(entoff);
+	pfree(codes);
+	pfree(nums);
+	pfree(tmpls.data);
+	pfree(cur.data);
+	return true;
+
+fail:
+	pfree(table);
+	pfree(entoff);
+	pfree(codes);
+	pfree(nums);
+	pfree(tmpls.data);
+	pfree(cur.data);
+	return false;
+}
+
 /* Append v as a little-endian base-128 varint (7 bits per byte). */
 static void
 append_varint(StringInfo s, uint32 v)
@@ -240,15 +443,268 @@ read_varint(const char *raw, uint64 *off, uint64 end)
 	return 0;					/* keep compiler quiet */
 }
 
-/* Bytes per dictionary code for a dictionary of ndict entries. */
-static int
-dict_code_width(uint32 ndict)
+/* Append a compressed blob: uint64 stored_len, raw_len, uint8 comp, pad. */
+static void
+append_blob(StringInfo out, const char *data, Size len)
 {
-	if (ndict <= 256)
-		return 1;
-	if (ndict <= 65536)
-		return 2;
-	return 4;
+	uint64		hdr[2];
+	uint8		tail[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+	Size		cap = ColCompressBound(len);
+	char	   *dst = palloc(cap);
+	Size		clen = len >= COL_MIN_COMPRESS_BYTES ? ColCompress(data, len, dst, cap) : 0;
+
+	hdr[0] = clen > 0 ? clen : len;
+	hdr[1] = len;
+	tail[0] = clen > 0 ? COL_COMP_ZSTD : COL_COMP_NONE;
+	appendBinaryStringInfo(out, (char *) hdr, sizeof(hdr));
+	appendBinaryStringInfo(out, (char *) tail, sizeof(tail));
+	appendBinaryStringInfo(out, clen > 0 ? dst : data, hdr[0]);
+	while (out->len % 8 != 0)
+		appendStringInfoCharMacro(out, '\0');
+	pfree(dst);
+}
+
+/*
+ * Decide whether a key is categorical (see the file header) and if so
+ * number its values: key->vid[i] for each row i that has the key.
+ */
+static void
+classify_key(ShredKey *key, int nn)
+{
+	Size		soff = 0;
+	uint64		ioff = 0;
+	int			i;
+
+	key->cat = false;
+	if (key->counts[2] != 0 || key->counts[3] != 0)
+		return;
+	key->vid = palloc(Max(nn, 1));
+	key->nvals = 0;
+	for (i = 0; i < nn; i++)
+	{
+		uint8		t = key->types[i];
+		int64		iv = 0;
+		const char *sv = NULL;
+		int			v;
+
+		if (t == COL_KV_ABSENT)
+			continue;
+		if (t == COL_KV_INT || t == COL_KV_BOOL)
+		{
+			memcpy(&iv, key->ints.data + ioff, 8);
+			ioff += 8;
+		}
+		else if (t == COL_KV_STRING)
+		{
+			soff = TYPEALIGN(8, soff);
+			sv = key->strs.data + soff;
+			soff += VARSIZE(sv);
+		}
+		for (v = 0; v < key->nvals; v++)
+		{
+			if (key->vtype[v] != t)
+				continue;
+			if (sv == NULL ? key->vint[v] == iv :
+				(VARSIZE(key->vstr[v]) == VARSIZE(sv) &&
+				 memcmp(key->vstr[v], sv, VARSIZE(sv)) == 0))
+				break;
+		}
+		if (v == key->nvals)
+		{
+			if (v == COL_JSONB_CAT_MAX)
+				return;
+			key->vtype[v] = t;
+			key->vint[v] = iv;
+			key->vstr[v] = sv;
+			key->nvals++;
+		}
+		key->vid[i] = (uint8) v;
+	}
+	key->cat = true;
+}
+
+/* Shapes by key set alone: codes[nn], bitmaps (words uint64 a shape). */
+static int
+number_shapes(ShredKey **keys, int nkeys, int nn, uint16 *codes, uint64 *bitmaps)
+{
+	int			words = (nkeys + 63) / 64;
+	uint64	   *row = palloc0(sizeof(uint64) * Max(words, 1));
+	int			tsize = 16;
+	int32	   *table;
+	int			nshapes = 0;
+	int			i,
+				k;
+
+	while (tsize < 2 * nn)
+		tsize <<= 1;
+	table = palloc(sizeof(int32) * tsize);
+	memset(table, 0xFF, sizeof(int32) * tsize);
+	for (i = 0; i < nn; i++)
+	{
+		uint32		slot;
+
+		memset(row, 0, sizeof(uint64) * Max(words, 1));
+		for (k = 0; k < nkeys; k++)
+			if (keys[k]->types[i] != COL_KV_ABSENT)
+				row[k / 64] |= UINT64CONST(1) << (k % 64);
+		slot = hash_bytes((const unsigned char *) row, sizeof(uint64) * words) & (tsize - 1);
+		for (;;)
+		{
+			int32		e = table[slot];
+
+			if (e < 0)
+			{
+				memcpy(bitmaps + (Size) nshapes * words, row, sizeof(uint64) * words);
+				table[slot] = nshapes;
+				codes[i] = nshapes++;
+				break;
+			}
+			if (memcmp(bitmaps + (Size) e * words, row, sizeof(uint64) * words) == 0)
+			{
+				codes[i] = e;
+				break;
+			}
+			slot = (slot + 1) & (tsize - 1);
+		}
+	}
+	pfree(table);
+	pfree(row);
+	return nshapes;
+}
+
+/*
+ * Refine the shapes codes[nn] (nshapes of them, key bitmaps in bitmaps)
+ * by the values of key: returns the new number of shapes, or -1 (nothing
+ * changed) when that would exceed COL_JSONB_MAX_SHAPES.
+ */
+static int
+refine_shapes(ShredKey *key, int nn, uint16 *codes, int nshapes,
+			  uint64 *bitmaps, int words)
+{
+	int			tsize = 4 * COL_JSONB_MAX_SHAPES;
+	uint32	   *tkey = palloc(sizeof(uint32) * tsize);
+	int32	   *tid = palloc(sizeof(int32) * tsize);
+	uint16	   *ncodes = palloc(sizeof(uint16) * Max(nn, 1));
+	int32	   *from = palloc(sizeof(int32) * COL_JSONB_MAX_SHAPES);
+	uint64	   *old;
+	int			n = 0;
+	int			i;
+
+	memset(tid, 0xFF, sizeof(int32) * tsize);
+	for (i = 0; i < nn; i++)
+	{
+		uint32		kv = ((uint32) codes[i] << 8) |
+			(key->types[i] == COL_KV_ABSENT ? 0 : key->vid[i] + 1);
+		uint32		slot = hash_bytes_uint32(kv) & (tsize - 1);
+
+		while (tid[slot] >= 0 && tkey[slot] != kv)
+			slot = (slot + 1) & (tsize - 1);
+		if (tid[slot] < 0)
+		{
+			if (n == COL_JSONB_MAX_SHAPES)
+			{
+				n = -1;
+				goto done;
+			}
+			tkey[slot] = kv;
+			tid[slot] = n;
+			from[n++] = codes[i];
+		}
+		ncodes[i] = tid[slot];
+	}
+	memcpy(codes, ncodes, sizeof(uint16) * nn);
+	old = palloc(sizeof(uint64) * Max(words, 1) * Max(nshapes, 1));
+	memcpy(old, bitmaps, sizeof(uint64) * words * nshapes);
+	for (i = 0; i < n; i++)
+		memcpy(bitmaps + (Size) i * words, old + (Size) from[i] * words,
+			   sizeof(uint64) * words);
+	pfree(old);
+done:
+	pfree(tkey);
+	pfree(tid);
+	pfree(ncodes);
+	pfree(from);
+	return n;
+}
+
+/*
+ * Append the shape section (see the file header) of nn rows; sets
+ * codes[nn] and returns the number of shapes.  Rows are told apart by key
+ * set, then by the values of candidate categorical keys, fewest values
+ * first, as long as the shapes stay few: keys whose values follow from
+ * the shape (db.system from the key set and an earlier key...) cost
+ * nothing, others only while they fit.
+ */
+static int
+append_shapes(ShredKey **keys, int nkeys, int nn, StringInfo out, uint16 *codes)
+{
+	int			words = (nkeys + 63) / 64;
+	uint64	   *bitmaps;
+	int			nshapes;
+	StringInfoData blob;
+	uint32		hdr[2];
+	int			nv,
+				k;
+
+	for (k = 0; k < nkeys; k++)
+		classify_key(keys[k], nn);
+	bitmaps = palloc(sizeof(uint64) * Max(words, 1) * Max(nn, 1));
+	nshapes = number_shapes(keys, nkeys, nn, codes, bitmaps);
+	for (nv = 1; nv <= COL_JSONB_CAT_MAX; nv++)
+	{
+		for (k = 0; k < nkeys; k++)
+		{
+			int			r;
+
+			if (!keys[k]->cat || keys[k]->nvals != nv)
+				continue;
+			r = nshapes > COL_JSONB_MAX_SHAPES ? -1 :
+				refine_shapes(keys[k], nn, codes, nshapes, bitmaps, words);
+			if (r < 0)
+				keys[k]->cat = false;
+			else
+				nshapes = r;
+		}
+	}
+	initStringInfo(&blob);
+	hdr[0] = nshapes;
+	hdr[1] = words;
+	appendBinaryStringInfo(&blob, (char *) hdr, sizeof(hdr));
+	appendBinaryStringInfo(&blob, (char *) bitmaps, sizeof(uint64) * words * nshapes);
+	appendBinaryStringInfo(&blob, (char *) codes, sizeof(uint16) * nn);
+	append_blob(out, blob.data, blob.len);
+	pfree(blob.data);
+	pfree(bitmaps);
+	return nshapes;
+}
+
+/* The stream of a categorical key (see the file header). */
+static void
+append_categorical(ShredKey *key, int nn, const uint16 *codes, int nshapes,
+				   StringInfo raw)
+{
+	uint8	   *vid = palloc(Max(nshapes, 1));
+	uint32		h[2];
+	int			i,
+				v;
+
+	memset(vid, 0xFF, Max(nshapes, 1));
+	for (i = 0; i < nn; i++)
+		if (key->types[i] != COL_KV_ABSENT)
+			vid[codes[i]] = key->vid[i];
+	h[0] = key->nvals;
+	h[1] = 0;
+	appendBinaryStringInfo(raw, (char *) h, sizeof(h));
+	appendBinaryStringInfo(raw, (char *) vid, nshapes);
+	appendBinaryStringInfo(raw, (char *) key->vtype, key->nvals);
+	while (raw->len % 8 != 0)
+		appendStringInfoCharMacro(raw, '\0');
+	appendBinaryStringInfo(raw, (char *) key->vint, sizeof(int64) * key->nvals);
+	for (v = 0; v < key->nvals; v++)
+		if (key->vtype[v] == COL_KV_STRING)
+			append_aligned_varlena(raw, VARDATA(key->vstr[v]),
+								   VARSIZE(key->vstr[v]) - VARHDRSZ);
+	pfree(vid);
 }
 
 static ShredKey *
@@ -308,6 +764,8 @@ ColJsonbShred(Datum *values, int nn, StringInfo out)
 	Size		dataoff;
 	ShredDirEntry *dir;
 	bool		ok = true;
+	uint16	   *shape_codes;
+	int			nshapes;
 
 	for (i = 0; i < nn; i++)
 	{
@@ -412,7 +870,7 @@ ColJsonbShred(Datum *values, int nn, StringInfo out)
 	/* header + directory */
 	{
 		uint32		hdr[4] = {COL_JSONB_MAGIC, (uint32) nkeys, (uint32) nn,
-		COL_JSONB_F_STRDICT};
+		COL_JSONB_F_STRDICT | COL_JSONB_F_SHAPES};
 
 		appendBinaryStringInfo(out, (char *) hdr, sizeof(hdr));
 	}
@@ -428,6 +886,8 @@ ColJsonbShred(Datum *values, int nn, StringInfo out)
 		}
 		while (out->len % 8 != 0)
 			appendStringInfoCharMacro(out, '\0');
+		shape_codes = palloc(sizeof(uint16) * Max(nn, 1));
+		nshapes = append_shapes(keys, nkeys, nn, out, shape_codes);
 		dataoff = out->len;
 		for (k = 0; k < nkeys; k++)
 		{
@@ -442,16 +902,35 @@ ColJsonbShred(Datum *values, int nn, StringInfo out)
 
 			initStringInfo(&dict);
 			codes = palloc(sizeof(uint32) * Max(key->counts[1], 1));
-			dhdr[0] = build_str_dict(key, codes, &dict);
-
 			initStringInfo(&raw);
+			if (key->cat)
+			{
+				dhdr[1] = 2;
+				appendBinaryStringInfo(&raw, (char *) key->counts, sizeof(key->counts));
+				appendBinaryStringInfo(&raw, (char *) dhdr, sizeof(dhdr));
+				append_categorical(key, nn, shape_codes, nshapes, &raw);
+				goto compress;
+			}
+			dhdr[0] = build_str_dict(key, codes, &dict);
+			if (dhdr[0] == 0 && build_str_template(key, &dict))
+				dhdr[1] = 1;
+
 			appendBinaryStringInfo(&raw, (char *) key->counts, sizeof(key->counts));
 			appendBinaryStringInfo(&raw, (char *) dhdr, sizeof(dhdr));
-			appendBinaryStringInfo(&raw, (char *) key->types, nn);
+			for (i = 0; i < nn; i++)
+				if (key->types[i] != COL_KV_ABSENT)
+					appendStringInfoCharMacro(&raw, (char) key->types[i]);
 			while (raw.len % 8 != 0)
 				appendStringInfoCharMacro(&raw, '\0');
 			appendBinaryStringInfo(&raw, key->ints.data, key->ints.len);
-			if (dhdr[0] == 0)
+			if (dhdr[1] == 1)
+			{
+				/* templates (built into dict) */
+				while (raw.len % 8 != 0)
+					appendStringInfoCharMacro(&raw, '\0');
+				appendBinaryStringInfo(&raw, dict.data, dict.len);
+			}
+			else if (dhdr[0] == 0)
 			{
 				/* packed: each length, then its bytes, no padding */
 				Size		soff = 0;
@@ -490,14 +969,15 @@ ColJsonbShred(Datum *values, int nn, StringInfo out)
 					appendStringInfoCharMacro(&raw, '\0');
 				appendBinaryStringInfo(&raw, dict.data, dict.len);
 			}
-			pfree(codes);
-			pfree(dict.data);
 			while (raw.len % 8 != 0)
 				appendStringInfoCharMacro(&raw, '\0');
 			appendBinaryStringInfo(&raw, key->nums.data, key->nums.len);
 			while (raw.len % 8 != 0)
 				appendStringInfoCharMacro(&raw, '\0');
 			appendBinaryStringInfo(&raw, key->others.data, key->others.len);
+compress:
+			pfree(codes);
+			pfree(dict.data);
 
 			dir[k].offset = out->len;
 			dir[k].raw_len = raw.len;
@@ -541,6 +1021,11 @@ typedef struct ShredView
 	uint32		flags;			/* COL_JSONB_F_* */
 	const ShredDirEntry *dir;	/* copy, aligned */
 	const char **names;
+	/* COL_JSONB_F_SHAPES: key bitmaps and each row's shape */
+	uint32		nshapes;
+	uint32		words;
+	const uint64 *shapes;
+	const uint16 *shape;
 } ShredView;
 
 static void
@@ -585,6 +1070,42 @@ shred_parse(const char *raw, uint64 rawlen, int nn, ShredView *sv)
 			ColCorrupt("shredded jsonb stream lies outside its chunk");
 	}
 	sv->dir = dir;
+	sv->shape = NULL;
+	if (sv->flags & COL_JSONB_F_SHAPES)
+	{
+		uint64		bh[3];
+		char	   *blob;
+		uint32		sh[2];
+		int			i;
+
+		off = TYPEALIGN(8, off);
+		if (off + sizeof(bh) > rawlen)
+			ColCorrupt("shredded jsonb shape section is truncated");
+		memcpy(bh, raw + off, sizeof(bh));
+		off += sizeof(bh);
+		if (bh[0] > rawlen - off || bh[1] > MaxAllocHugeSize ||
+			(bh[2] & 0xFF) > COL_COMP_ZSTD ||
+			((bh[2] & 0xFF) == COL_COMP_NONE && bh[0] != bh[1]))
+			ColCorrupt("shredded jsonb shape section is truncated");
+		blob = MemoryContextAllocHuge(CurrentMemoryContext, Max(bh[1], 8));
+		if ((bh[2] & 0xFF) == COL_COMP_ZSTD)
+			ColDecompressInto(raw + off, bh[0], blob, bh[1]);
+		else
+			memcpy(blob, raw + off, bh[1]);
+		if (bh[1] < sizeof(sh))
+			ColCorrupt("shredded jsonb shape section is truncated");
+		memcpy(sh, blob, sizeof(sh));
+		sv->nshapes = sh[0];
+		sv->words = sh[1];
+		if (sv->words != (uint32) (sv->nkeys + 63) / 64 || sv->nshapes > (uint32) Max(nn, 1) ||
+			bh[1] != sizeof(sh) + (uint64) sv->nshapes * sv->words * 8 + (uint64) nn * 2)
+			ColCorrupt("shredded jsonb shape section has a bad header");
+		sv->shapes = (const uint64 *) (blob + sizeof(sh));
+		sv->shape = (const uint16 *) (blob + sizeof(sh) + (Size) sv->nshapes * sv->words * 8);
+		for (i = 0; i < nn; i++)
+			if (sv->shape[i] >= sv->nshapes)
+				ColCorrupt("shredded jsonb row has a bad shape");
+	}
 }
 
 /* Decoded stream of one key. */
@@ -597,6 +1118,105 @@ typedef struct KeyStream
 	const char **others;
 } KeyStream;
 
+/* Whether the rows of shape sh have key k. */
+#define SHAPE_HAS(sv, sh, k) \
+	(((sv)->shapes[(Size) (sh) * (sv)->words + (k) / 64] >> ((k) % 64)) & 1)
+
+/* Decode the stream of a categorical key (see the file header). */
+static void
+stream_decode_categorical(ShredView *sv, int k, const char *raw, uint64 off,
+						  uint64 end, const uint32 *counts, KeyStream *ks)
+{
+	uint32		h[2];
+	const uint8 *vid;
+	const uint8 *vtype;
+	int64	   *vint;
+	const char *vstr[COL_JSONB_CAT_MAX];
+	uint8	   *types;
+	int64	   *ints;
+	const char **strs;
+	uint32		seen[4] = {0, 0, 0, 0};
+	int			i,
+				v;
+
+	if (sv->shape == NULL || counts[2] != 0 || counts[3] != 0)
+		ColCorrupt("categorical jsonb key without shapes");
+	if (off + sizeof(h) > end)
+		ColCorrupt("shredded jsonb stream is truncated");
+	memcpy(h, raw + off, sizeof(h));
+	off += sizeof(h);
+	if (h[0] == 0 || h[0] > COL_JSONB_CAT_MAX || h[1] != 0 ||
+		off + sv->nshapes + h[0] > end)
+		ColCorrupt("categorical jsonb key has a bad header");
+	vid = (const uint8 *) raw + off;
+	off += sv->nshapes;
+	vtype = (const uint8 *) raw + off;
+	off = TYPEALIGN(8, off + h[0]);
+	if (off + sizeof(int64) * h[0] > end)
+		ColCorrupt("shredded jsonb stream is truncated");
+	vint = palloc(sizeof(int64) * h[0]);
+	memcpy(vint, raw + off, sizeof(int64) * h[0]);
+	off += sizeof(int64) * h[0];
+	for (v = 0; v < (int) h[0]; v++)
+	{
+		vstr[v] = NULL;
+		if (vtype[v] == COL_KV_STRING)
+		{
+			uint32		len;
+
+			off = TYPEALIGN(8, off);
+			if (off + VARHDRSZ > end)
+				ColCorrupt("shredded jsonb stream is truncated");
+			len = VARSIZE(raw + off);
+			if (len < VARHDRSZ || len > end - off)
+				ColCorrupt("shredded jsonb value is truncated");
+			vstr[v] = raw + off;
+			off += len;
+		}
+		else if (vtype[v] != COL_KV_INT && vtype[v] != COL_KV_BOOL &&
+				 vtype[v] != COL_KV_NULL)
+			ColCorrupt("shredded jsonb stream has a bad value type");
+	}
+	for (i = 0; i < (int) sv->nshapes; i++)
+		if (SHAPE_HAS(sv, i, k) ? vid[i] >= h[0] : vid[i] != 0xFF)
+			ColCorrupt("categorical jsonb key disagrees with the shapes");
+	types = palloc(Max(sv->nn, 1));
+	ints = palloc(sizeof(int64) * Max(counts[0], 1));
+	strs = palloc(sizeof(char *) * Max(counts[1], 1));
+	for (i = 0; i < sv->nn; i++)
+	{
+		int			sh = sv->shape[i];
+
+		if (!SHAPE_HAS(sv, sh, k))
+		{
+			types[i] = COL_KV_ABSENT;
+			continue;
+		}
+		v = vid[sh];
+		types[i] = vtype[v];
+		if (vtype[v] == COL_KV_STRING)
+		{
+			if (seen[1] >= counts[1])
+				ColCorrupt("shredded jsonb stream counts do not match");
+			strs[seen[1]++] = vstr[v];
+		}
+		else if (vtype[v] != COL_KV_NULL)
+		{
+			if (seen[0] >= counts[0])
+				ColCorrupt("shredded jsonb stream counts do not match");
+			ints[seen[0]++] = vint[v];
+		}
+	}
+	if (memcmp(seen, counts, sizeof(seen)) != 0)
+		ColCorrupt("shredded jsonb stream counts do not match");
+	ks->types = types;
+	ks->ints = ints;
+	ks->strs = strs;
+	ks->nums = palloc(sizeof(char *));
+	ks->others = palloc(sizeof(char *));
+	pfree(vint);
+}
+
 static void
 stream_decode(ShredView *sv, int k, KeyStream *ks)
 {
@@ -607,6 +1227,7 @@ stream_decode(ShredView *sv, int k, KeyStream *ks)
 	uint64		hdrlen = sizeof(counts);
 	uint64		off,
 				end = d->raw_len;
+	uint64		ntypes;
 	int			i,
 				t;
 	const char ***arrays[3];
@@ -626,13 +1247,46 @@ stream_decode(ShredView *sv, int k, KeyStream *ks)
 	}
 	if (sv->flags & COL_JSONB_F_STRDICT)
 		hdrlen += sizeof(dhdr);
-	if (end < hdrlen + sv->nn)
+	ntypes = sv->nn;
+	if (sv->shape != NULL)
+	{
+		ntypes = 0;
+		for (i = 0; i < sv->nn; i++)
+			ntypes += (sv->shapes[(Size) sv->shape[i] * sv->words + k / 64] >> (k % 64)) & 1;
+	}
+	if (end < hdrlen)
 		ColCorrupt("shredded jsonb stream is truncated");
 	memcpy(counts, raw, sizeof(counts));
 	if (sv->flags & COL_JSONB_F_STRDICT)
 		memcpy(dhdr, raw + sizeof(counts), sizeof(dhdr));
+	if (dhdr[1] == 2)
+	{
+		stream_decode_categorical(sv, k, raw, hdrlen, end, counts, ks);
+		return;
+	}
+	if (end < hdrlen + ntypes)
+		ColCorrupt("shredded jsonb stream is truncated");
 	ks->types = (const uint8 *) raw + hdrlen;
-	off = TYPEALIGN(8, hdrlen + sv->nn);
+	if (sv->shape != NULL)
+	{
+		/* spread the present rows' types over all rows */
+		uint8	   *full = palloc(Max(sv->nn, 1));
+		int			j = 0;
+
+		for (i = 0; i < sv->nn; i++)
+		{
+			if ((sv->shapes[(Size) sv->shape[i] * sv->words + k / 64] >> (k % 64)) & 1)
+			{
+				full[i] = ks->types[j++];
+				if (full[i] == COL_KV_ABSENT)
+					ColCorrupt("shredded jsonb stream has a bad value type");
+			}
+			else
+				full[i] = COL_KV_ABSENT;
+		}
+		ks->types = full;
+	}
+	off = TYPEALIGN(8, hdrlen + ntypes);
 	if (off > end || (uint64) counts[0] * 8 > end - off)
 		ColCorrupt("shredded jsonb stream is truncated");
 	ks->ints = (const int64 *) (raw + off);
@@ -693,6 +1347,116 @@ stream_decode(ShredView *sv, int k, KeyStream *ks)
 			arr[i] = dict[c];
 		}
 		pfree(dict);
+		ks->strs = arr;
+		t = 1;
+	}
+	else if (dhdr[1] == 1)
+	{
+		/* templates and numbers (see build_str_template) */
+		uint32		th[4];
+		int			w;
+		const char *codes;
+		const char *numbytes;
+		const char **tmpl;
+		uint32	   *marks;
+		const char **arr;
+		uint64		total = 0;
+		uint32		ni = 0;
+		char	   *buf,
+				   *bp;
+
+		off = TYPEALIGN(8, off);
+		if (off + sizeof(th) > end)
+			ColCorrupt("shredded jsonb stream is truncated");
+		memcpy(th, raw + off, sizeof(th));
+		off += sizeof(th);
+		if (th[0] == 0 || th[0] > counts[1] || th[2] > 8 || th[3] != 0 ||
+			th[1] > (uint32) (MaxAllocSize / 20))
+			ColCorrupt("shredded jsonb string templates have a bad header");
+		w = dict_code_width(th[0]);
+		if ((uint64) counts[1] * w > end - off)
+			ColCorrupt("shredded jsonb stream is truncated");
+		codes = raw + off;
+		off = TYPEALIGN(8, off + (uint64) counts[1] * w);
+		if ((uint64) th[1] * th[2] > end - off)
+			ColCorrupt("shredded jsonb stream is truncated");
+		numbytes = raw + off;
+		off = TYPEALIGN(8, off + (uint64) th[1] * th[2]);
+		tmpl = palloc(sizeof(char *) * th[0]);
+		marks = palloc0(sizeof(uint32) * th[0]);
+		for (i = 0; i < (int) th[0]; i++)
+		{
+			uint32		len,
+						j;
+
+			off = TYPEALIGN(8, off);
+			if (off + VARHDRSZ > end)
+				ColCorrupt("shredded jsonb stream is truncated");
+			len = VARSIZE(raw + off);
+			if (len < VARHDRSZ || len > end - off)
+				ColCorrupt("shredded jsonb value is truncated");
+			tmpl[i] = raw + off;
+			for (j = VARHDRSZ; j < len; j++)
+				marks[i] += raw[off + j] == COL_JSONB_NUM_MARK;
+			off += len;
+		}
+		/* sizes: each mark becomes at most 20 digits */
+		for (i = 0; i < (int) counts[1]; i++)
+		{
+			uint32		c = 0;
+
+			memcpy(&c, codes + (Size) i * w, w);
+			if (c >= th[0])
+				ColCorrupt("shredded jsonb string code is out of range");
+			total += INTALIGN(VARSIZE(tmpl[c]) + 19 * (uint64) marks[c]);
+		}
+		if (total > MaxAllocHugeSize)
+			ColCorrupt("shredded jsonb strings are too long");
+		buf = MemoryContextAllocHuge(CurrentMemoryContext, Max(total, 8));
+		bp = buf;
+		arr = palloc(sizeof(char *) * Max(counts[1], 1));
+		for (i = 0; i < (int) counts[1]; i++)
+		{
+			uint32		c = 0;
+			const char *tp;
+			uint32		tl,
+						j;
+			char	   *dp = bp + VARHDRSZ;
+
+			memcpy(&c, codes + (Size) i * w, w);
+			tp = VARDATA(tmpl[c]);
+			tl = VARSIZE(tmpl[c]) - VARHDRSZ;
+			for (j = 0; j < tl; j++)
+			{
+				if (tp[j] == COL_JSONB_NUM_MARK)
+				{
+					uint64		v = 0;
+					char		digits[24];
+					int			nd = 0;
+
+					if (ni >= th[1])
+						ColCorrupt("shredded jsonb string templates lack numbers");
+					memcpy(&v, numbytes + (Size) ni * th[2], th[2]);
+					ni++;
+					do
+					{
+						digits[nd++] = (char) ('0' + v % 10);
+						v /= 10;
+					} while (v > 0);
+					while (nd > 0)
+						*dp++ = digits[--nd];
+				}
+				else
+					*dp++ = tp[j];
+			}
+			SET_VARSIZE(bp, dp - bp);
+			arr[i] = bp;
+			bp += INTALIGN(dp - bp);
+		}
+		if (ni != th[1])
+			ColCorrupt("shredded jsonb string templates have numbers left over");
+		pfree(tmpl);
+		pfree(marks);
 		ks->strs = arr;
 		t = 1;
 	}

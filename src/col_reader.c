@@ -55,6 +55,8 @@ struct ColReadState
 	TupleDesc	tupdesc;
 	int			natts;
 	bool	   *want;			/* [natts] */
+	bool	   *need;			/* [natts] footer sections to load: want,
+								 * predicate and key columns */
 	ColTypeInfo *types;			/* [natts] */
 	ColPredicate *preds;
 	int			npreds;
@@ -88,40 +90,152 @@ struct ColReadState
 
 /* ---------------- low-level helpers shared with the table AM ---------------- */
 
+/* Check that column a's chunks lie inside the stripe data. */
+static void
+check_chunks(const ColStripeInfo *si, ColFooter *f, int a)
+{
+	uint64		datalen = si->data_length - si->footer_length;
+	int			g;
+
+	for (g = 0; g < f->ngroups; g++)
+	{
+		ColChunkDesc *c = COL_CHUNK(f, a, g);
+
+		if (c->offset > datalen || c->stored_len > datalen - c->offset)
+			ColCorrupt("chunk lies outside its stripe");
+	}
+}
+
+static void
+check_footer_extent(const ColStripeInfo *si, BlockNumber nblocks)
+{
+	if (si->footer_length > si->data_length || si->footer_length > MaxAllocSize)
+		ColCorrupt("stripe footer length is impossible");
+	if ((uint64) si->start_block + ColStripeBlocks(si->data_length) > nblocks)
+		ColCorrupt("stripe extends past the end of the relation");
+}
+
+static void
+check_row_count(const ColStripeInfo *si, ColFooter *f)
+{
+	uint64		rows = 0;
+	int			g;
+
+	for (g = 0; g < f->ngroups; g++)
+		rows += f->group_rows[g];
+	if (rows != si->row_count)
+		ColCorrupt("stripe footer and catalog disagree on the row count");
+}
+
+/* Read and parse a whole stripe footer (current memory context). */
 ColFooter *
 ColReadFooter(Relation rel, const ColStripeInfo *si, TupleDesc tupdesc,
 			  ColTypeInfo *types, BlockNumber nblocks)
 {
 	char	   *buf;
 	ColFooter  *f;
-	uint64		datalen;
-	int			i;
+	int			a;
 
-	if (si->footer_length > si->data_length || si->footer_length > MaxAllocSize)
-		ColCorrupt("stripe footer length is impossible");
-	if ((uint64) si->start_block + ColStripeBlocks(si->data_length) > nblocks)
-		ColCorrupt("stripe extends past the end of the relation");
+	check_footer_extent(si, nblocks);
 	buf = palloc(si->footer_length);
 	ColReadBytes(rel, si->start_block, si->data_length - si->footer_length,
 				 buf, si->footer_length, nblocks);
 	f = ColFooterParse(buf, si->footer_length, tupdesc, types);
-	datalen = si->data_length - si->footer_length;
-	for (i = 0; i < f->natts * f->ngroups; i++)
-	{
-		ColChunkDesc *c = &f->chunks[i];
-
-		if (c->offset > datalen || c->stored_len > datalen - c->offset)
-			ColCorrupt("chunk lies outside its stripe");
-	}
-	{
-		uint64		rows = 0;
-
-		for (i = 0; i < f->ngroups; i++)
-			rows += f->group_rows[i];
-		if (rows != si->row_count)
-			ColCorrupt("stripe footer and catalog disagree on the row count");
-	}
+	for (a = 0; a < f->natts; a++)
+		check_chunks(si, f, a);
+	check_row_count(si, f);
 	return f;
+}
+
+/*
+ * Read only the header of a stripe footer; ColFooterLoad then loads the
+ * sections of the columns a reader needs.
+ */
+ColFooter *
+ColReadFooterHeader(Relation rel, const ColStripeInfo *si, TupleDesc tupdesc,
+					BlockNumber nblocks)
+{
+	uint64		base = si->data_length - si->footer_length;
+	char		first[16];
+	uint64		hdrlen;
+	char	   *buf;
+	ColFooter  *f;
+
+	check_footer_extent(si, nblocks);
+	if (si->footer_length < sizeof(first))
+		ColCorrupt("stripe footer is truncated");
+	ColReadBytes(rel, si->start_block, base, first, sizeof(first), nblocks);
+	hdrlen = ColFooterHeaderLength(first, si->footer_length);
+	buf = palloc(hdrlen);
+	ColReadBytes(rel, si->start_block, base, buf, hdrlen, nblocks);
+	f = ColFooterParseHeader(buf, hdrlen, si->footer_length, tupdesc);
+	pfree(buf);
+	check_row_count(si, f);
+	return f;
+}
+
+/*
+ * Load the footer sections of the columns cols[a] (NULL = all) that are
+ * not loaded yet, reading adjacent sections together.  Allocates in the
+ * current memory context, which must live as long as the footer.
+ */
+void
+ColFooterLoad(Relation rel, const ColStripeInfo *si, ColFooter *f,
+			  ColTypeInfo *types, BlockNumber nblocks, const bool *cols)
+{
+	uint64		base = si->data_length - si->footer_length;
+	int			a = 0;
+
+	while (a < f->natts)
+	{
+		int			last = a;
+		uint64		len;
+		char	   *buf;
+		int			b;
+
+		if (f->loaded[a] || (cols != NULL && !cols[a]))
+		{
+			a++;
+			continue;
+		}
+		/* extend over following wanted columns stored right after */
+		while (last + 1 < f->natts && !f->loaded[last + 1] &&
+			   (cols == NULL || cols[last + 1]) &&
+			   f->sect_off[last + 1] == f->sect_off[last] + f->sect_len[last])
+			last++;
+		len = (uint64) f->sect_off[last] + f->sect_len[last] - f->sect_off[a];
+		buf = palloc(Max(len, 1));
+		ColReadBytes(rel, si->start_block, base + f->sect_off[a], buf, len, nblocks);
+		for (b = a; b <= last; b++)
+		{
+			ColFooterParseColumn(f, b, buf + (f->sect_off[b] - f->sect_off[a]),
+								 &types[b]);
+			check_chunks(si, f, b);
+		}
+		a = last + 1;
+	}
+
+	/* the sources of derived chunks (col_encode.c) are needed too */
+	for (a = 0; a < f->natts; a++)
+	{
+		int			g;
+
+		if (!f->loaded[a])
+			continue;
+		for (g = 0; g < f->ngroups; g++)
+		{
+			int			src = COL_CHUNK(f, a, g)->source - 1;
+
+			if (src >= 0 && !f->loaded[src])
+			{
+				bool	   *more = palloc0(sizeof(bool) * f->natts);
+
+				more[src] = true;
+				ColFooterLoad(rel, si, f, types, nblocks, more);
+				pfree(more);
+			}
+		}
+	}
 }
 
 /* Fill a vector for a column the stripe does not store (added later). */
@@ -163,6 +277,27 @@ read_chunk(Relation rel, const ColStripeInfo *si, ColFooter *footer,
 	ColReadBytes(rel, si->start_block, cd->offset, stored, cd->stored_len, nblocks);
 	if (stats)
 		stats->bytes_read += cd->stored_len;
+	if (ColDerivedEncoding(cd->encoding))
+	{
+		/* decode the source column's chunk first (sources are 8-byte ints) */
+		int			src = cd->source - 1;
+		ColTypeInfo sti;
+		ColVector	srcvec;
+
+		if (!footer->loaded[src] ||
+			ColDerivedEncoding(COL_CHUNK(footer, src, group)->encoding))
+			ColCorrupt("derived chunk has a bad source column");
+		memset(&sti, 0, sizeof(sti));
+		sti.typlen = 8;
+		sti.typbyval = true;
+		sti.typalign = TYPALIGN_DOUBLE;
+		read_chunk(rel, si, footer, src, group, &sti, NULL, &srcvec, nblocks, stats);
+		ColDecodeDerived(ti, cd, stored, footer->group_rows[group], &srcvec, vec);
+		pfree(srcvec.values);
+		pfree(srcvec.isnull);
+		pfree(stored);
+		return;
+	}
 	ColDecodeChunk(ti, cd, stored, footer->group_rows[group], sel, vec,
 				   stats ? &stats->bytes_decoded : NULL);
 	if (stored != (char *) DatumGetPointer(0) && cd->compression != COL_COMP_NONE)
@@ -339,6 +474,11 @@ ColBeginReadDesc(Relation rel, TupleDesc tupdesc, Snapshot snapshot,
 		}
 	}
 	rs->pscan = (ColParallelScanDescData *) pscan;
+	rs->need = palloc(sizeof(bool) * Max(rs->natts, 1));
+	for (i = 0; i < rs->natts; i++)
+		rs->need[i] = rs->want[i];
+	for (i = 0; i < rs->npreds; i++)
+		rs->need[rs->preds[i].attno - 1] = true;
 
 	storage_id = ColRelationStorageId(rel);
 	rs->stripes = ColListStripes(storage_id, snapshot, &rs->nstripes);
@@ -388,6 +528,7 @@ ColReadAddKey(ColReadState *rs, AttrNumber attno, const char *key)
 		rs->keys = repalloc(rs->keys, sizeof(ColKeyReq) * (rs->nkeys + 8));
 	rs->keys[rs->nkeys].attno = attno;
 	rs->keys[rs->nkeys].key = pstrdup(key);
+	rs->need[attno - 1] = true;
 	rs->nkeys++;
 	rs->batch.nkeys = rs->nkeys;
 	rs->batch.keys = palloc0(sizeof(ColKeyVector *) * rs->nkeys);
@@ -409,18 +550,23 @@ next_stripe(ColReadState *rs)
 	return (int) idx;
 }
 
-/* Load stripe cur's footer and decide which groups to skip. */
+/*
+ * Load stripe idx's footer and decide which groups to skip: first only the
+ * predicate columns' footer sections, then, unless every group is
+ * skipped, the sections of the other columns the scan needs.
+ */
 static void
 load_stripe(ColReadState *rs, int idx)
 {
 	ColStripeInfo *si = &rs->stripes[idx];
 	MemoryContext old;
+	int			nskip = 0;
 	int			g,
 				p;
 
 	MemoryContextReset(rs->stripe_cxt);
 	old = MemoryContextSwitchTo(rs->stripe_cxt);
-	rs->footer = ColReadFooter(rs->rel, si, rs->tupdesc, rs->types, rs->nblocks);
+	rs->footer = ColReadFooterHeader(rs->rel, si, rs->tupdesc, rs->nblocks);
 	rs->group_skip = palloc0(sizeof(bool) * rs->footer->ngroups);
 	rs->cur = idx;
 	rs->next_group = 0;
@@ -428,8 +574,11 @@ load_stripe(ColReadState *rs, int idx)
 	rs->stats.chunk_groups_total += rs->footer->ngroups;
 	if (rs->npreds > 0)
 	{
-		int			nskip = 0;
+		bool	   *pcols = palloc0(sizeof(bool) * Max(rs->natts, 1));
 
+		for (p = 0; p < rs->npreds; p++)
+			pcols[rs->preds[p].attno - 1] = true;
+		ColFooterLoad(rs->rel, si, rs->footer, rs->types, rs->nblocks, pcols);
 		for (g = 0; g < rs->footer->ngroups; g++)
 		{
 			for (p = 0; p < rs->npreds; p++)
@@ -452,6 +601,8 @@ load_stripe(ColReadState *rs, int idx)
 		if (nskip == rs->footer->ngroups)
 			rs->stats.stripes_skipped++;
 	}
+	if (nskip < rs->footer->ngroups)
+		ColFooterLoad(rs->rel, si, rs->footer, rs->types, rs->nblocks, rs->need);
 	MemoryContextSwitchTo(old);
 }
 
@@ -582,6 +733,41 @@ compact_vector(ColVector *vec, const int *selrows, int nsel)
 }
 
 /*
+ * Decode only the rows selrows[0..nsel-1] (sel: the same as flags) of
+ * column a of group g into vec.
+ */
+static void
+read_chunk_rows(ColReadState *rs, int a, int g, const bool *sel,
+				const int *selrows, int nsel, ColVector *vec)
+{
+	ColStripeInfo *si = &rs->stripes[rs->cur];
+	ColFooter  *f = rs->footer;
+	ColChunkDesc *cd = COL_CHUNK(f, a, g);
+	char	   *stored;
+
+	if (cd->stored_len > MaxAllocHugeSize)
+		ColCorrupt("chunk length is impossible");
+	stored = MemoryContextAllocHuge(CurrentMemoryContext, Max(cd->stored_len, 8));
+	ColReadBytes(rs->rel, si->start_block, cd->offset, stored, cd->stored_len,
+				 rs->nblocks);
+	rs->stats.bytes_read += cd->stored_len;
+	if (ColDerivedEncoding(cd->encoding))
+	{
+		pfree(stored);
+		read_chunk(rs->rel, si, f, a, g, &rs->types[a], sel, vec, rs->nblocks,
+				   &rs->stats);
+		compact_vector(vec, selrows, nsel);
+	}
+	else if (!ColDecodeChunkRows(&rs->types[a], cd, stored, f->group_rows[g],
+								 selrows, nsel, vec, &rs->stats.bytes_decoded))
+	{
+		ColDecodeChunk(&rs->types[a], cd, stored, f->group_rows[g], sel, vec,
+					   &rs->stats.bytes_decoded);
+		compact_vector(vec, selrows, nsel);
+	}
+}
+
+/*
  * Decode group g of the current stripe into rs->batch.  Returns false when
  * an equality predicate matches no row of the group (nothing to return).
  */
@@ -631,6 +817,12 @@ decode_group(ColReadState *rs, int g)
 			vec = palloc0(sizeof(ColVector));
 			if (a >= f->natts || TupleDescAttr(rs->tupdesc, a)->attisdropped)
 				ColFillMissing(rs->tupdesc, a, nrows, vec);
+			else if (sel != NULL)
+			{
+				read_chunk_rows(rs, a, g, sel, selrows, nsel, vec);
+				rs->batch.cols[a] = vec;
+				continue;
+			}
 			else
 				read_chunk(rs->rel, si, f, a, g, &rs->types[a], sel, vec,
 						   rs->nblocks, &rs->stats);

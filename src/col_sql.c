@@ -109,6 +109,65 @@ col_stripes(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/*
+ * col_column_stats(rel): per column, raw and stored chunk bytes and the
+ * bytes of its footer sections, summed over the visible stripes.
+ */
+PG_FUNCTION_INFO_V1(col_column_stats);
+Datum
+col_column_stats(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Relation	rel = open_columnar(PG_GETARG_OID(0));
+	TupleDesc	reldesc = RelationGetDescr(rel);
+	int			natts = reldesc->natts;
+	ColTypeInfo *types = palloc(sizeof(ColTypeInfo) * Max(natts, 1));
+	int64	   *sums = palloc0(sizeof(int64) * 3 * Max(natts, 1));
+	int			nstripes;
+	ColStripeInfo *stripes;
+	BlockNumber nblocks;
+	int			s,
+				a,
+				g;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (a = 0; a < natts; a++)
+		ColTypeInfoInit(&types[a], TupleDescAttr(reldesc, a));
+	stripes = ColListStripes(ColRelationStorageId(rel), GetActiveSnapshot(), &nstripes);
+	nblocks = ColRelationBlocks(rel);
+	for (s = 0; s < nstripes; s++)
+	{
+		ColFooter  *f = ColReadFooter(rel, &stripes[s], reldesc, types, nblocks);
+
+		CHECK_FOR_INTERRUPTS();
+		for (a = 0; a < f->natts; a++)
+		{
+			for (g = 0; g < f->ngroups; g++)
+			{
+				sums[3 * a] += COL_CHUNK(f, a, g)->raw_len;
+				sums[3 * a + 1] += COL_CHUNK(f, a, g)->stored_len;
+			}
+			sums[3 * a + 2] += f->sect_len[a];
+		}
+	}
+	for (a = 0; a < natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(reldesc, a);
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		if (att->attisdropped)
+			continue;
+		values[0] = NameGetDatum(&att->attname);
+		values[1] = Int64GetDatum(sums[3 * a]);
+		values[2] = Int64GetDatum(sums[3 * a + 1]);
+		values[3] = Int64GetDatum(sums[3 * a + 2]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	relation_close(rel, AccessShareLock);
+	return (Datum) 0;
+}
+
 static AttrNumber
 column_number(Relation rel, text *name)
 {

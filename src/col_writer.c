@@ -284,15 +284,32 @@ ColWriteBufFlush(ColWriteBuf *buf, Relation rel)
 	for (g = 0; g < ngroups; g++)
 		group_rows[g] = buf->bounds[g + 1] - buf->bounds[g];
 	for (a = 0; a < natts; a++)
-	{
 		ColTypeInfoInit(&types[a], TupleDescAttr(tupdesc, a));
+	for (a = 0; a < natts; a++)
+	{
 		for (g = 0; g < ngroups; g++)
 		{
 			ColEncodedChunk *c = &chunks[a * ngroups + g];
+			int			s;
+			bool		done = false;
 
 			CHECK_FOR_INTERRUPTS();
-			ColEncodeChunk(&types[a], buf->values[a] + buf->bounds[g],
-						   buf->isnull[a] + buf->bounds[g], group_rows[g], c);
+			/* a column that repeats another one (see ColEncodeDerived) */
+			for (s = 0; s < natts && !done; s++)
+			{
+				if (s == a || TupleDescAttr(tupdesc, s)->attisdropped ||
+					TupleDescAttr(tupdesc, a)->attisdropped ||
+					(types[a].unsigned_int && s > a))
+					continue;
+				done = ColEncodeDerived(&types[a], buf->values[a] + buf->bounds[g],
+										buf->isnull[a] + buf->bounds[g],
+										group_rows[g], &types[s], s,
+										buf->values[s] + buf->bounds[g],
+										buf->isnull[s] + buf->bounds[g], c);
+			}
+			if (!done)
+				ColEncodeChunk(&types[a], buf->values[a] + buf->bounds[g],
+							   buf->isnull[a] + buf->bounds[g], group_rows[g], c);
 			c->offset = total;
 			total += c->stored_len;
 		}
