@@ -308,57 +308,31 @@ pack_planes(const uint64 *v, int n, int nbytes, char *dst)
 			dst[(Size) p * n + i] = (char) (v[i] >> (8 * p));
 }
 
-/* one row at a time, with the plane count a constant per instance */
-static pg_attribute_always_inline void
-unpack_planes_k(const uint8 *src, int n, int nbytes, uint64 *dst)
-{
-	int			i,
-				p;
-
-	for (i = 0; i < n; i++)
-	{
-		uint64		v = 0;
-
-		for (p = 0; p < nbytes; p++)
-			v |= (uint64) src[(Size) p * n + i] << (8 * p);
-		dst[i] = v;
-	}
-}
-
+/*
+ * Plane by plane: the first plane assigns, the others OR in (simple loops
+ * over bytes that the compiler vectorizes).
+ */
 static void
 unpack_planes(const char *src, int n, int nbytes, uint64 *dst)
 {
 	const uint8 *s = (const uint8 *) src;
+	int			p,
+				i;
 
-	switch (nbytes)
+	if (nbytes == 0)
 	{
-		case 0:
-			memset(dst, 0, sizeof(uint64) * n);
-			break;
-		case 1:
-			unpack_planes_k(s, n, 1, dst);
-			break;
-		case 2:
-			unpack_planes_k(s, n, 2, dst);
-			break;
-		case 3:
-			unpack_planes_k(s, n, 3, dst);
-			break;
-		case 4:
-			unpack_planes_k(s, n, 4, dst);
-			break;
-		case 5:
-			unpack_planes_k(s, n, 5, dst);
-			break;
-		case 6:
-			unpack_planes_k(s, n, 6, dst);
-			break;
-		case 7:
-			unpack_planes_k(s, n, 7, dst);
-			break;
-		default:
-			unpack_planes_k(s, n, 8, dst);
-			break;
+		memset(dst, 0, sizeof(uint64) * n);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		dst[i] = s[i];
+	for (p = 1; p < nbytes; p++)
+	{
+		const uint8 *plane = s + (Size) p * n;
+		int			sh = 8 * p;
+
+		for (i = 0; i < n; i++)
+			dst[i] |= (uint64) plane[i] << sh;
 	}
 }
 
@@ -2076,13 +2050,19 @@ ColDecodeChunk(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
 		vec->ndict = hdr[0];
 		for (i = 0; i < nn; i++)
 		{
-			if (tmp[i] >= hdr[0])
+			if (unlikely(tmp[i] >= hdr[0]))
 				ColCorrupt("dictionary code out of range");
 			dense[i] = dict[tmp[i]];
 		}
-		j = 0;
-		for (i = 0; i < nrows; i++)
-			vec->codes[i] = vec->isnull[i] ? -1 : (int32) tmp[j++];
+		if (!vec->hasnulls)
+			for (i = 0; i < nrows; i++)
+				vec->codes[i] = (int32) tmp[i];
+		else
+		{
+			j = 0;
+			for (i = 0; i < nrows; i++)
+				vec->codes[i] = vec->isnull[i] ? -1 : (int32) tmp[j++];
+		}
 		pfree(tmp);
 	}
 	else if (ti->is_jsonb && cd->encoding == COL_ENC_JSONB_SHRED)
