@@ -110,6 +110,36 @@ colbuf_append(ColBuf *b, const void *p, Size n)
 	b->len += n;
 }
 
+/*
+ * Make b's bytes the chunk's stored data: zstd when that is smaller, and
+ * the checksum.  b->data belongs to out afterwards.
+ */
+static void
+compress_chunk(ColBuf *b, ColEncodedChunk *out)
+{
+	out->raw_len = b->len;
+	out->data = b->data;
+	out->stored_len = b->len;
+	out->compression = COL_COMP_NONE;
+	if (b->len >= COL_MIN_COMPRESS_BYTES)
+	{
+		Size		cap = ColCompressBound(b->len);
+		char	   *dst = MemoryContextAllocHuge(CurrentMemoryContext, cap);
+		Size		clen = ColCompress(b->data, b->len, dst, cap);
+
+		if (clen > 0)
+		{
+			pfree(b->data);
+			out->data = dst;
+			out->stored_len = clen;
+			out->compression = COL_COMP_ZSTD;
+		}
+		else
+			pfree(dst);
+	}
+	out->crc = ColCrc(out->data, out->stored_len);
+}
+
 /* Zero-pad to a multiple of align (a power of two). */
 static void
 colbuf_pad(ColBuf *b, Size align)
@@ -1115,27 +1145,7 @@ ColEncodeChunk(ColTypeInfo *ti, Datum *values, bool *isnull, int n,
 				 errmsg("tempo_columnar cannot store values of type %s",
 						format_type_be(ti->typid))));
 
-	out->raw_len = b.len;
-	out->data = b.data;
-	out->stored_len = b.len;
-	out->compression = COL_COMP_NONE;
-	if (b.len >= COL_MIN_COMPRESS_BYTES)
-	{
-		Size		cap = ColCompressBound(b.len);
-		char	   *dst = MemoryContextAllocHuge(CurrentMemoryContext, cap);
-		Size		clen = ColCompress(b.data, b.len, dst, cap);
-
-		if (clen > 0)
-		{
-			pfree(b.data);
-			out->data = dst;
-			out->stored_len = clen;
-			out->compression = COL_COMP_ZSTD;
-		}
-		else
-			pfree(dst);
-	}
-	out->crc = ColCrc(out->data, out->stored_len);
+	compress_chunk(&b, out);
 	if (dense != values)
 		pfree(dense);
 }
@@ -1301,6 +1311,35 @@ decode_varlenas(ColTypeInfo *ti, const char *raw, uint64 off, uint64 end,
 		off += len;
 	}
 	return off;
+}
+
+/*
+ * Set isnull[nrows] from a chunk's null bitmap (all false without one);
+ * returns the offset of the values.
+ */
+static uint64
+read_nulls(const ColChunkDesc *cd, const char *raw, uint64 end, int nrows,
+		   bool *isnull)
+{
+	uint32		cnt = 0;
+	int			i;
+
+	if (!(cd->flags & COL_CHUNK_HAS_NULLS))
+	{
+		if (cd->nnulls != 0)
+			ColCorrupt("chunk NULL count without a bitmap");
+		memset(isnull, 0, sizeof(bool) * nrows);
+		return 0;
+	}
+	NEED(0, (nrows + 7) / 8, end);
+	for (i = 0; i < nrows; i++)
+	{
+		isnull[i] = (raw[i >> 3] >> (i & 7)) & 1;
+		cnt += isnull[i];
+	}
+	if (cnt != cd->nnulls)
+		ColCorrupt("null bitmap does not match the NULL count");
+	return (nrows + 7) / 8;
 }
 
 /* ---------------- derived encodings ---------------- */
@@ -1493,27 +1532,7 @@ ColEncodeDerived(ColTypeInfo *ti, Datum *values, bool *isnull, int n,
 		colbuf_append(&b, lits, sizeof(uint64) * nlit);
 		pfree(codes);
 		pfree(lits);
-		out->raw_len = b.len;
-		out->data = b.data;
-		out->stored_len = b.len;
-		out->compression = COL_COMP_NONE;
-		if (b.len >= COL_MIN_COMPRESS_BYTES)
-		{
-			Size		cap2 = ColCompressBound(b.len);
-			char	   *dst = MemoryContextAllocHuge(CurrentMemoryContext, cap2);
-			Size		clen = ColCompress(b.data, b.len, dst, cap2);
-
-			if (clen > 0)
-			{
-				pfree(b.data);
-				out->data = dst;
-				out->stored_len = clen;
-				out->compression = COL_COMP_ZSTD;
-			}
-			else
-				pfree(dst);
-		}
-		out->crc = ColCrc(out->data, out->stored_len);
+		compress_chunk(&b, out);
 		return true;
 	}
 	return false;
@@ -1567,26 +1586,7 @@ ColDecodeDerived(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
 		uint32		k = 0;
 		uint32		lit = 0;
 
-		if (cd->flags & COL_CHUNK_HAS_NULLS)
-		{
-			uint32		cnt = 0;
-
-			NEED(0, (nrows + 7) / 8, end);
-			for (i = 0; i < nrows; i++)
-			{
-				vec->isnull[i] = (raw[i >> 3] >> (i & 7)) & 1;
-				cnt += vec->isnull[i];
-			}
-			if (cnt != cd->nnulls)
-				ColCorrupt("null bitmap does not match the NULL count");
-			off = (nrows + 7) / 8;
-		}
-		else
-		{
-			if (cd->nnulls != 0)
-				ColCorrupt("chunk NULL count without a bitmap");
-			memset(vec->isnull, 0, sizeof(bool) * nrows);
-		}
+		off = read_nulls(cd, raw, end, nrows, vec->isnull);
 		off = TYPEALIGN(8, off);
 		NEED(off, sizeof(hdr), end);
 		memcpy(hdr, raw + off, sizeof(hdr));
@@ -1635,6 +1635,36 @@ ColDecodeDerived(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
 		ColCorrupt("not a derived encoding");
 }
 
+/* Whether a chunk of a pass-by-value column has an integer encoding. */
+static bool
+int_encoding(ColTypeInfo *ti, uint8 enc)
+{
+	if (enc != COL_ENC_INT_FOR && enc != COL_ENC_INT_DELTA &&
+		enc != COL_ENC_INT_FOR_PLANES && enc != COL_ENC_INT_DELTA_PLANES &&
+		enc != COL_ENC_FIXED_RAW)
+		return false;
+	if (!(ti->typlen == 1 || ti->typlen == 2 || ti->typlen == 4 || ti->typlen == 8))
+		ColCorrupt("integer encoding on a type of another width");
+	return true;
+}
+
+/*
+ * Check a stored chunk of nrows rows (checksum, NULL count) and return
+ * its raw bytes, decompressed when needed.
+ */
+static const char *
+chunk_raw(const ColChunkDesc *cd, const char *stored, int nrows,
+		  int64 *bytes_decoded)
+{
+	if (ColCrc(stored, cd->stored_len) != cd->crc)
+		ColCorrupt("chunk checksum mismatch");
+	if (cd->nnulls > (uint32) nrows)
+		ColCorrupt("chunk has more NULLs than rows");
+	if (bytes_decoded)
+		*bytes_decoded += cd->raw_len;
+	return ColDecompress(cd, stored);
+}
+
 /* Value idx of n packed values of the given width. */
 static inline uint64
 unpack_one(const char *src, uint64 idx, int width)
@@ -1675,14 +1705,8 @@ ColDecodeChunkRows(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
 
 	if (cd->encoding == COL_ENC_JSONB_SHRED || ColDerivedEncoding(cd->encoding))
 		return false;
-	if (ColCrc(stored, cd->stored_len) != cd->crc)
-		ColCorrupt("chunk checksum mismatch");
-	if (cd->nnulls > (uint32) nrows)
-		ColCorrupt("chunk has more NULLs than rows");
-	raw = ColDecompress(cd, stored);
+	raw = chunk_raw(cd, stored, nrows, bytes_decoded);
 	end = cd->raw_len;
-	if (bytes_decoded)
-		*bytes_decoded += end;
 	nn = nrows - cd->nnulls;
 
 	vec->values = palloc0(sizeof(Datum) * Max(nsel, 1));
@@ -1735,14 +1759,8 @@ ColDecodeChunkRows(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
 		if (cd->encoding != COL_ENC_NONE)
 			ColCorrupt("chunk without values has an encoding");
 	}
-	else if (ti->typbyval && (cd->encoding == COL_ENC_INT_FOR ||
-							  cd->encoding == COL_ENC_INT_DELTA ||
-							  cd->encoding == COL_ENC_INT_FOR_PLANES ||
-							  cd->encoding == COL_ENC_INT_DELTA_PLANES ||
-							  cd->encoding == COL_ENC_FIXED_RAW))
+	else if (ti->typbyval && int_encoding(ti, cd->encoding))
 	{
-		if (!(ti->typlen == 1 || ti->typlen == 2 || ti->typlen == 4 || ti->typlen == 8))
-			ColCorrupt("integer encoding on a type of another width");
 		off = TYPEALIGN(8, off);
 		if (cd->encoding == COL_ENC_FIXED_RAW)
 		{
@@ -1967,14 +1985,8 @@ ColDecodeChunk(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
 	Datum	   *dense;
 	int			i;
 
-	if (ColCrc(stored, cd->stored_len) != cd->crc)
-		ColCorrupt("chunk checksum mismatch");
-	if (cd->nnulls > (uint32) nrows)
-		ColCorrupt("chunk has more NULLs than rows");
-	raw = ColDecompress(cd, stored);
+	raw = chunk_raw(cd, stored, nrows, bytes_decoded);
 	end = cd->raw_len;
-	if (bytes_decoded)
-		*bytes_decoded += end;
 	nn = nrows - cd->nnulls;
 
 	vec->values = palloc(sizeof(Datum) * Max(nrows, 1));
@@ -1984,42 +1996,17 @@ ColDecodeChunk(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
 	vec->ndict = 0;
 	vec->dict = NULL;
 
-	if (cd->flags & COL_CHUNK_HAS_NULLS)
-	{
-		int			cnt = 0;
-
-		NEED(0, (nrows + 7) / 8, end);
-		for (i = 0; i < nrows; i++)
-		{
-			vec->isnull[i] = (raw[i >> 3] >> (i & 7)) & 1;
-			cnt += vec->isnull[i];
-		}
-		if (cnt != (int) cd->nnulls)
-			ColCorrupt("null bitmap does not match the NULL count");
-		off = (nrows + 7) / 8;
-		dense = nn > 0 ? palloc(sizeof(Datum) * nn) : NULL;
-	}
-	else
-	{
-		if (cd->nnulls != 0)
-			ColCorrupt("chunk NULL count without a bitmap");
-		memset(vec->isnull, 0, sizeof(bool) * nrows);
-		dense = vec->values;
-	}
+	off = read_nulls(cd, raw, end, nrows, vec->isnull);
+	dense = !(cd->flags & COL_CHUNK_HAS_NULLS) ? vec->values :
+		nn > 0 ? palloc(sizeof(Datum) * nn) : NULL;
 
 	if (nn == 0)
 	{
 		if (cd->encoding != COL_ENC_NONE)
 			ColCorrupt("chunk without values has an encoding");
 	}
-	else if (ti->typbyval && (cd->encoding == COL_ENC_INT_FOR ||
-							  cd->encoding == COL_ENC_INT_DELTA ||
-							  cd->encoding == COL_ENC_INT_FOR_PLANES ||
-							  cd->encoding == COL_ENC_INT_DELTA_PLANES ||
-							  cd->encoding == COL_ENC_FIXED_RAW))
+	else if (ti->typbyval && int_encoding(ti, cd->encoding))
 	{
-		if (!(ti->typlen == 1 || ti->typlen == 2 || ti->typlen == 4 || ti->typlen == 8))
-			ColCorrupt("integer encoding on a type of another width");
 		decode_ints(ti, cd->encoding, raw, off, end, nn, dense);
 	}
 	else if (ti->typlen > 0 && cd->encoding == COL_ENC_FIXED_RAW)

@@ -284,6 +284,7 @@ build_str_template(ShredKey *key, StringInfo out)
 	int			width,
 				w;
 	uint32		i;
+	bool		ok = false;
 
 	if (n < COL_JSONB_DICT_MIN)
 		return false;
@@ -386,13 +387,7 @@ build_str_template(ShredKey *key, StringInfo out)
 	while (out->len % 8 != 0)
 		appendStringInfoCharMacro(out, '\0');
 	appendBinaryStringInfo(out, tmpls.data, tmpls.len);
-	pfree(table);
-	pfree(entoff);
-	pfree(codes);
-	pfree(nums);
-	pfree(tmpls.data);
-	pfree(cur.data);
-	return true;
+	ok = true;
 
 fail:
 	pfree(table);
@@ -401,7 +396,7 @@ fail:
 	pfree(nums);
 	pfree(tmpls.data);
 	pfree(cur.data);
-	return false;
+	return ok;
 }
 
 /* Append v as a little-endian base-128 varint (7 bits per byte). */
@@ -1118,6 +1113,24 @@ typedef struct KeyStream
 	const char **others;
 } KeyStream;
 
+/* The aligned varlena at the 8-aligned *off (< end) of a stream. */
+static const char *
+take_varlena(const char *raw, uint64 *off, uint64 end)
+{
+	uint32		len;
+	const char *p;
+
+	*off = TYPEALIGN(8, *off);
+	if (*off + VARHDRSZ > end)
+		ColCorrupt("shredded jsonb stream is truncated");
+	len = VARSIZE(raw + *off);
+	if (len < VARHDRSZ || len > end - *off)
+		ColCorrupt("shredded jsonb value is truncated");
+	p = raw + *off;
+	*off += len;
+	return p;
+}
+
 /* Whether the rows of shape sh have key k. */
 #define SHAPE_HAS(sv, sh, k) \
 	(((sv)->shapes[(Size) (sh) * (sv)->words + (k) / 64] >> ((k) % 64)) & 1)
@@ -1161,18 +1174,7 @@ stream_decode_categorical(ShredView *sv, int k, const char *raw, uint64 off,
 	{
 		vstr[v] = NULL;
 		if (vtype[v] == COL_KV_STRING)
-		{
-			uint32		len;
-
-			off = TYPEALIGN(8, off);
-			if (off + VARHDRSZ > end)
-				ColCorrupt("shredded jsonb stream is truncated");
-			len = VARSIZE(raw + off);
-			if (len < VARHDRSZ || len > end - off)
-				ColCorrupt("shredded jsonb value is truncated");
-			vstr[v] = raw + off;
-			off += len;
-		}
+			vstr[v] = take_varlena(raw, &off, end);
 		else if (vtype[v] != COL_KV_INT && vtype[v] != COL_KV_BOOL &&
 				 vtype[v] != COL_KV_NULL)
 			ColCorrupt("shredded jsonb stream has a bad value type");
@@ -1314,18 +1316,7 @@ stream_decode(ShredView *sv, int k, KeyStream *ks)
 		off += (uint64) counts[1] * w;
 		dict = palloc(sizeof(char *) * ndict);
 		for (i = 0; i < (int) ndict; i++)
-		{
-			uint32		len;
-
-			off = TYPEALIGN(8, off);
-			if (off + VARHDRSZ > end)
-				ColCorrupt("shredded jsonb stream is truncated");
-			len = VARSIZE(raw + off);
-			if (len < VARHDRSZ || len > end - off)
-				ColCorrupt("shredded jsonb value is truncated");
-			dict[i] = raw + off;
-			off += len;
-		}
+			dict[i] = take_varlena(raw, &off, end);
 		arr = palloc(sizeof(char *) * Max(counts[1], 1));
 		for (i = 0; i < (int) counts[1]; i++)
 		{
@@ -1386,19 +1377,11 @@ stream_decode(ShredView *sv, int k, KeyStream *ks)
 		marks = palloc0(sizeof(uint32) * th[0]);
 		for (i = 0; i < (int) th[0]; i++)
 		{
-			uint32		len,
-						j;
+			uint32		j;
 
-			off = TYPEALIGN(8, off);
-			if (off + VARHDRSZ > end)
-				ColCorrupt("shredded jsonb stream is truncated");
-			len = VARSIZE(raw + off);
-			if (len < VARHDRSZ || len > end - off)
-				ColCorrupt("shredded jsonb value is truncated");
-			tmpl[i] = raw + off;
-			for (j = VARHDRSZ; j < len; j++)
-				marks[i] += raw[off + j] == COL_JSONB_NUM_MARK;
-			off += len;
+			tmpl[i] = take_varlena(raw, &off, end);
+			for (j = VARHDRSZ; j < VARSIZE(tmpl[i]); j++)
+				marks[i] += tmpl[i][j] == COL_JSONB_NUM_MARK;
 		}
 		/* sizes: each mark becomes at most 20 digits */
 		for (i = 0; i < (int) counts[1]; i++)
@@ -1505,18 +1488,7 @@ stream_decode(ShredView *sv, int k, KeyStream *ks)
 
 		off = TYPEALIGN(8, off);
 		for (i = 0; i < (int) counts[t + 1]; i++)
-		{
-			uint32		len;
-
-			off = TYPEALIGN(8, off);
-			if (off + VARHDRSZ > end)
-				ColCorrupt("shredded jsonb stream is truncated");
-			len = VARSIZE(raw + off);
-			if (len < VARHDRSZ || len > end - off)
-				ColCorrupt("shredded jsonb value is truncated");
-			arr[i] = raw + off;
-			off += len;
-		}
+			arr[i] = take_varlena(raw, &off, end);
 		*arrays[t] = arr;
 	}
 	/* the type counts must agree with the per-row types */
