@@ -9,3 +9,8 @@ OBJS += \
 	src/tql_parse.o \
 	src/tql_regex.o \
 	src/tql_scan.o
+# tag lookups (tempo.tag_names, tempo.tag_values)
+OBJS += \
+	src/tql_tags.o \
+	src/tql_tags_query.o \
+	src/tql_tags_scan.o
