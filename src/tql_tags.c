@@ -342,17 +342,17 @@ TagSetAddJsonbElements(TagSet *set, Jsonb *jb)
 			TagSetAddJsonbValue(set, &v);
 }
 
-/* Add the top-level keys of an attribute map as names of scope. */
+/* Add the top-level keys of an attribute map (an object) as names of scope. */
 void
-TagAddJsonbKeys(TagSet *set, int scope, Jsonb *jb)
+TagAddJsonbKeys(TagSet *set, int scope, JsonbContainer *map)
 {
 	JsonbIterator *it;
 	JsonbValue	v;
 	JsonbIteratorToken tok;
 
-	if (jb == NULL || !JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
+	if (map == NULL || !JsonContainerIsObject(map))
 		return;
-	it = JsonbIteratorInit(&jb->root);
+	it = JsonbIteratorInit(map);
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 		if (tok == WJB_KEY)
 			TagSetAdd(set, scope, v.val.string.val, v.val.string.len, 0, 0);

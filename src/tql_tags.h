@@ -89,7 +89,7 @@ extern void TagSetAddBool(TagSet *set, bool v);
 extern void TagSetAddDuration(TagSet *set, int64 ns);
 extern void TagSetAddJsonbValue(TagSet *set, const JsonbValue *v);
 extern void TagSetAddJsonbElements(TagSet *set, Jsonb *jb);
-extern void TagAddJsonbKeys(TagSet *set, int scope, Jsonb *jb);
+extern void TagAddJsonbKeys(TagSet *set, int scope, JsonbContainer *map);
 extern const char *TagScopeNames[TAG_NSCOPES];
 
 /* in tql_tags_scan.c */

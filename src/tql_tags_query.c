@@ -45,10 +45,13 @@ names_sink(void *arg, const TqlSpanBatch *batch)
 
 	for (i = 0; i < batch->nspans; i++)
 	{
-		if (ts->scopes[TAG_SCOPE_SPAN] && batch->span_attributes != NULL)
-			TagAddJsonbKeys(ts->set, TAG_SCOPE_SPAN, batch->span_attributes[i]);
-		if (ts->scopes[TAG_SCOPE_RESOURCE] && batch->resource_attributes != NULL)
-			TagAddJsonbKeys(ts->set, TAG_SCOPE_RESOURCE, batch->resource_attributes[i]);
+		if (ts->scopes[TAG_SCOPE_SPAN] && batch->span_attributes != NULL &&
+			batch->span_attributes[i] != NULL)
+			TagAddJsonbKeys(ts->set, TAG_SCOPE_SPAN, &batch->span_attributes[i]->root);
+		if (ts->scopes[TAG_SCOPE_RESOURCE] && batch->resource_attributes != NULL &&
+			batch->resource_attributes[i] != NULL)
+			TagAddJsonbKeys(ts->set, TAG_SCOPE_RESOURCE,
+							&batch->resource_attributes[i]->root);
 	}
 }
 

@@ -337,16 +337,9 @@ static void
 elem_names(TagWalk *w, JsonbContainer *elem, TagScope scope)
 {
 	JsonbValue	attrs;
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken tok;
 
-	if (!elem_attributes(elem, &attrs))
-		return;
-	it = JsonbIteratorInit(attrs.val.binary.data);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-		if (tok == WJB_KEY)
-			TagSetAdd(w->set, scope, v.val.string.val, v.val.string.len, 0, 0);
+	if (elem_attributes(elem, &attrs))
+		TagAddJsonbKeys(w->set, scope, attrs.val.binary.data);
 }
 
 static void
