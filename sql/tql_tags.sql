@@ -180,3 +180,35 @@ SELECT * FROM tempo.tag_names('span');
 SELECT * FROM tempo.tag_values('name');
 RESET tempo.tenant;
 SELECT count(*) FROM tempo.tag_values('span:id', max_values => 5000);
+
+-- a heap partition attached by hand is read too, with the same rules
+CREATE TABLE tempo.spans_heap_part PARTITION OF tempo.spans
+    FOR VALUES FROM ('2023-01-01') TO ('2023-01-02') USING heap;
+INSERT INTO tempo.spans_heap_part (tenant, trace_id, span_id, parent_span_id, name, kind,
+    start_time, start_time_unix_nano, duration_ns, status_code, status_message, service_name,
+    resource_attributes, span_attributes, scope_name, scope_version, events, links)
+VALUES ('acme', '09090909090909090909090909090909', '0000000000000091', NULL, 'heap root', 2,
+    '2023-01-01 00:00:00+00', 1672531200000000000, 2500000, 2, 'heap boom', 'heap-svc',
+    '{"service.name": "heap-svc", "region": "apac"}',
+    '{"http.response.status_code": 404, "heap.only": [true, 1.5], "region": null}',
+    'heap.scope', '2.0',
+    '[{"time_unix_nano": "1672531200001000000", "name": "heap-event", "attributes": {"heap.ev": "x"}}]',
+    '[{"trace_id": "0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a", "span_id": "00000000000000a1", "attributes": {"heap.link": 7}}]'),
+  ('other', '09090909090909090909090909090909', '0000000000000092', '0000000000000091', 'heap other', 1,
+    '2023-01-01 00:00:01+00', 1672531201000000000, 1, 0, NULL, 'heap-svc', '{}', '{"heap.secret": 1}',
+    NULL, NULL, NULL, NULL);
+SET tempo.tenant = 'acme';
+SELECT * FROM tempo.tag_names(NULL, NULL, '2023-01-01', '2023-01-02') WHERE scope <> 'intrinsic';
+SELECT * FROM tempo.tag_values('span.http.response.status_code', NULL, '2023-01-01', '2023-01-02');
+SELECT * FROM tempo.tag_values('span.heap.only', NULL, '2023-01-01', '2023-01-02');
+SELECT * FROM tempo.tag_values('.region', NULL, '2023-01-01', '2023-01-02');
+SELECT * FROM tempo.tag_values('event.heap.ev');
+SELECT * FROM tempo.tag_values('link.heap.link');
+SELECT * FROM tempo.tag_values('event:timeSinceStart');
+SELECT * FROM tempo.tag_values('link:traceID');
+SELECT * FROM tempo.tag_values('rootName');
+SELECT * FROM tempo.tag_values('duration', NULL, '2023-01-01', '2023-01-02');
+SELECT * FROM tempo.tag_values('trace:id', NULL, '2023-01-01', '2023-01-02');
+SELECT * FROM tempo.tag_values('instrumentation:version');
+RESET tempo.tenant;
+SELECT * FROM tempo.tag_names('span', NULL, '2023-01-01', '2023-01-02');

@@ -12,5 +12,6 @@ OBJS += \
 # tag lookups (tempo.tag_names, tempo.tag_values)
 OBJS += \
 	src/tql_tags.o \
+	src/tql_tags_heap.o \
 	src/tql_tags_query.o \
 	src/tql_tags_scan.o

@@ -23,6 +23,7 @@
 
 #include "utils/hsearch.h"
 #include "utils/jsonb.h"
+#include "utils/relcache.h"
 
 #include "tql.h"
 #include "tql_exec.h"
@@ -95,6 +96,12 @@ extern const char *TagScopeNames[TAG_NSCOPES];
 /* in tql_tags_scan.c */
 extern void TagScanNames(const TagRange *range, bool *scopes, TagSet *set);
 extern bool TagScanValues(const TagRange *range, const TqlExpr *tag, TagSet *set);
+
+/* in tql_tags_heap.c */
+extern void TagHeapNames(Relation rel, const TagRange *range, bool *scopes,
+						 TagSet *set);
+extern bool TagHeapValues(Relation rel, const TagRange *range,
+						  const TqlExpr *tag, TagSet *set);
 
 /* in tql_tags_query.c */
 extern void TagQueryNames(const TqlQuery *query, const TagRange *range,

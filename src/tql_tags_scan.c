@@ -4,8 +4,9 @@
  *	  Tag names and values straight from storage, for lookups without a
  *	  TraceQL query.
  *
- * Every leaf partition of tempo.spans is read with the columnar batch
- * reader.  The reader skips chunk groups whose zone maps put them outside
+ * Every tempo_columnar leaf partition of tempo.spans is read with the
+ * columnar batch reader (other leaf partitions are asked in SQL, see
+ * tql_tags_heap.c).  The reader skips chunk groups whose zone maps put them outside
  * the time range (and, for a single tenant, whose dictionaries lack the
  * tenant); the spans of the groups it returns are then checked one by one
  * against the range and the tenants, from the start time and tenant
@@ -192,10 +193,15 @@ tag_walk(TagWalk *w, TagBatchFn fn, TagCol keycol1, TagCol keycol2,
 		{
 			/* the parent and any sub-partitioned tables hold no rows */
 			if (rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
-				ereport(WARNING,
-						(errmsg("tag lookups skip partition \"%s\", which is not a tempo_columnar table",
-								RelationGetRelationName(rel))));
+			{
+				if (w->tag != NULL)
+					(void) TagHeapValues(rel, w->range, w->tag, w->set);
+				else
+					TagHeapNames(rel, w->range, w->scopes, w->set);
+			}
 			relation_close(rel, NoLock);
+			if (w->set->full)
+				break;
 			continue;
 		}
 		old = MemoryContextSwitchTo(cxt);
