@@ -1,8 +1,12 @@
-# TraceQL front end: scanner, parser, analyzer, printing, explain.
+# TraceQL: scanner, parser, analyzer, printing, explain (front end);
+# planner, evaluator, trace assembly and the SQL functions (executor).
 # The scanner and parser are hand-written (see src/tql_parse.c for why),
 # so there are no generated files here.
 OBJS += \
 	src/tql_analyze.o \
+	src/tql_exec.o \
+	src/tql_exec_eval.o \
+	src/tql_exec_trace.o \
 	src/tql_explain.o \
 	src/tql_funcs.o \
 	src/tql_nodes.o \

@@ -127,11 +127,23 @@ typedef struct TqlRunOptions
 	double		trace_sample;
 	double	   *kept_fraction_out;
 
-	/* Stop after this many matched traces (0 = no limit); search uses it. */
+	/*
+	 * Stop after this many matched traces (0 = no limit); search uses it.
+	 * The spans delivered then come from at most that many traces (not
+	 * necessarily all of their matched spans).
+	 */
 	int64		max_traces;
+
+	/*
+	 * Leave out what the sink does not read, to save decoding: with
+	 * skip_ids the batches' trace_ids and span_ids are NULL, with
+	 * skip_duration their duration_ns is NULL.
+	 */
+	bool		skip_ids;
+	bool		skip_duration;
 } TqlRunOptions;
 
-/* Defaults: whole range, no extra values, no sampling, no limit. */
+/* Defaults: whole range, no extra values, no sampling, no limit, all fields. */
 extern void TqlRunOptionsInit(TqlRunOptions *opts);
 
 /* in tql_exec.c */
