@@ -150,6 +150,33 @@ SELECT * FROM tempo.tag_names(NULL, '{ } | rate()');
 \set VERBOSITY default
 SELECT * FROM tempo.tag_values('name', '{ .a = }');
 
+-- restricted by a TraceQL query: only the matched spans count
+SELECT * FROM tempo.tag_names('span', '{ resource.service.name = "frontend" }');
+SELECT * FROM tempo.tag_names(NULL, '{ status = error }') WHERE scope <> 'intrinsic';
+SELECT count(*) AS intrinsic_names FROM tempo.tag_names('intrinsic', '{ status = error }');
+SELECT * FROM tempo.tag_names('resource', '{ .secret.key != nil }');
+SELECT * FROM tempo.tag_names('span', '{ name = "nothing matches" }');
+SELECT * FROM tempo.tag_values('span.http.response.status_code', '{ kind = client }');
+SELECT * FROM tempo.tag_values('resource.service.name', '{ span.http.method = "POST" }');
+SELECT * FROM tempo.tag_values('.region', '{ name = "load page" }');
+SELECT * FROM tempo.tag_values('.region', '{ name =~ "GET.*|SELECT" }');
+SELECT * FROM tempo.tag_values('span.tags', '{ span.cached = false }');
+SELECT * FROM tempo.tag_values('rootServiceName', '{ kind = client }');
+SELECT * FROM tempo.tag_values('name', '{ } | count() > 1');
+SELECT * FROM tempo.tag_values('duration', '{ status = error } >> { }');
+SELECT * FROM tempo.tag_values('status', '{ status = error }');
+SELECT * FROM tempo.tag_values('name', '{ kind != unspecified }', '2024-06-01 00:30', '2024-06-01 01:30');
+SELECT count(*) FROM tempo.tag_values('span:id', '{ true }', max_values => 1);
+SELECT count(*) FROM tempo.tag_values('span:id', '{ duration > 0 }', max_values => 1);
+-- tags storage does not hold are computed by the executor, with or without q
+SELECT * FROM tempo.tag_values('trace:duration');
+SELECT * FROM tempo.tag_values('traceDuration', '{ name = "SELECT" }');
+SELECT * FROM tempo.tag_values('nestedSetParent', '{ trace:id = "01010101010101010101010101010101" }');
+SET tempo.tenant = 'other';
+SELECT * FROM tempo.tag_values('name', '{ kind = server }');
+SELECT * FROM tempo.tag_names('span', '{ kind = server }');
+RESET tempo.tenant;
+
 -- many spans, two tenants interleaved in the same chunk groups: names and
 -- values are per span, not per chunk group
 BEGIN;

@@ -407,10 +407,10 @@ tag_range(FunctionCallInfo fcinfo, int argno, TagRange *range)
 		 tok = strtok_r(NULL, "|", &save))
 		range->tenants[range->ntenants++] = tok;
 	if (range->ntenants == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for parameter \"tempo.tenant\": \"%s\"",
-						tempo_tenant)));
+	{
+		/* "|" alone: no tenant at all, as for search */
+		range->tenants[range->ntenants++] = "";
+	}
 }
 
 /* True when a query leaves every span: a single "{ }" (or "{ true }"). */
