@@ -7,7 +7,7 @@
 #                           and CREATE EXTENSION tempo from a snapshot of
 #                           the installed build (see "Snapshot" below)
 #   psql_q ARGS...          psql on that instance, stop on error
-#   timed SQL               median of 3 runs of SQL in ms (psql \timing)
+#   timed SQL               median of $RUNS [3] runs of SQL in ms (psql \timing)
 #   fmt A B [DIGITS]        A / B with DIGITS decimals (default 1)
 #   now_ns                  wall clock in nanoseconds
 #
@@ -104,10 +104,11 @@ now_ns() { date +%s%N; }
 
 fmt() { awk -v a="$1" -v b="$2" "BEGIN { printf \"%.${3:-1}f\", a / b }"; }
 
-# median of 3 runs, in ms, measured by psql's \timing (server round trip)
+# median of RUNS runs, in ms, measured by psql's \timing (server round trip)
+RUNS=${RUNS:-3}
 timed() {
 	local sql=$1 i t times=()
-	for i in 1 2 3; do
+	for ((i = 0; i < RUNS; i++)); do
 		if ! t=$( { echo '\timing on'; echo '\o /dev/null'; echo "$sql;"; } | psql_q) ||
 			! t=$(echo "$t" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p') || [ -z "$t" ]; then
 			echo "bench: query failed: $sql" >&2
@@ -115,5 +116,5 @@ timed() {
 		fi
 		times+=("$t")
 	done
-	printf '%s\n' "${times[@]}" | sort -g | sed -n 2p
+	printf '%s\n' "${times[@]}" | sort -g | sed -n "$(( (RUNS + 1) / 2 ))p"
 }
