@@ -1,6 +1,11 @@
 -- Tag lookups: tempo.tag_names and tempo.tag_values over a crafted dataset
 -- (every scope, intrinsics, typed values, tenants, time range, limits,
 -- errors, and filtering by a TraceQL query).
+-- A database of its own: the lookups see every span of tempo.spans, so
+-- other tests' spans must not be there.
+CREATE DATABASE tql_tags;
+\c tql_tags
+CREATE EXTENSION tempo;
 SET client_min_messages = warning;
 SET timezone = 'UTC';
 
@@ -239,3 +244,6 @@ SELECT * FROM tempo.tag_values('trace:id', NULL, '2023-01-01', '2023-01-02');
 SELECT * FROM tempo.tag_values('instrumentation:version');
 RESET tempo.tenant;
 SELECT * FROM tempo.tag_names('span', NULL, '2023-01-01', '2023-01-02');
+
+\c contrib_regression
+DROP DATABASE tql_tags;
