@@ -245,5 +245,18 @@ SELECT * FROM tempo.tag_values('instrumentation:version');
 RESET tempo.tenant;
 SELECT * FROM tempo.tag_names('span', NULL, '2023-01-01', '2023-01-02');
 
+-- lookups need SELECT on tempo.spans, like search
+CREATE ROLE tql_tags_nobody;
+GRANT USAGE ON SCHEMA tempo TO tql_tags_nobody;
+SET ROLE tql_tags_nobody;
+\set VERBOSITY sqlstate
+SELECT * FROM tempo.tag_names('span');
+SELECT * FROM tempo.tag_values('name');
+SELECT * FROM tempo.tag_values('name', '{ kind = server }');
+\set VERBOSITY default
+RESET ROLE;
+
 \c contrib_regression
 DROP DATABASE tql_tags;
+DROP OWNED BY tql_tags_nobody;
+DROP ROLE tql_tags_nobody;

@@ -45,6 +45,7 @@
 #include "catalog/pg_collation.h"
 #include "catalog/pg_inherits.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -166,17 +167,23 @@ static void
 tag_walk(TagWalk *w, TagBatchFn fn, TagCol keycol1, TagCol keycol2,
 		 const char *key)
 {
+	/* the extension is not relocatable: its schema is always "tempo" */
 	Oid			spans = get_relname_relid("spans",
 										  get_namespace_oid("tempo", false));
 	List	   *leaves;
 	ListCell   *lc;
 	MemoryContext cxt,
 				old;
+	AclResult	aclresult;
 
 	if (!OidIsValid(spans))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"tempo.spans\" does not exist")));
+				 errmsg("table \"spans\" of extension \"tempo\" does not exist")));
+	/* the partitions are read directly: check the parent's privilege */
+	aclresult = pg_class_aclcheck(spans, GetUserId(), ACL_SELECT);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, OBJECT_TABLE, "spans");
 	leaves = find_all_inheritors(spans, AccessShareLock, NULL);
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "tempo tag walk",
 								ALLOCSET_DEFAULT_SIZES);
