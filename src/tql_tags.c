@@ -138,10 +138,10 @@ TagSetAdd(TagSet *set, int kind, const char *str, int len, int64 ival,
 	key.kind = (uint8) kind;
 	key.len = len;
 	key.str = str;
-	e = hash_search(set->hash, &key, HASH_FIND, NULL);
-	if (e != NULL)
-		return;
 	e = hash_search(set->hash, &key, HASH_ENTER, &found);
+	if (found)
+		return;
+	/* the entry's key points at the caller's string until copied here */
 	e->str = (const char *) memcpy(MemoryContextAlloc(set->cxt, len + 1), str, len);
 	((char *) e->str)[len] = '\0';
 	e->ival = ival;
