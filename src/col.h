@@ -31,6 +31,10 @@
  *   callers that evaluate their filters get the same results.  Such a
  *   batch has non-consecutive row numbers: use ColBatchRownum(b, i).
  *   This never happens once ColReadAddKey was called.
+ * - Keys not known when the read began: ColBatchKeyNames lists the keys of
+ *   a jsonb column that occur in the last batch's chunk group (from the
+ *   shredded key directory, without decoding values) and ColBatchReadKey
+ *   reads one key for the last batch's rows, as ColReadAddKey would have.
  * - A batch is one chunk group (at most COL_CHUNK_ROWS rows).  Its memory
  *   belongs to the read state and is reset by the next ColReadNext or
  *   ColEndRead; copy what must live longer.
@@ -159,6 +163,9 @@ extern ColReadState *ColBeginRead(Relation rel, Snapshot snapshot,
 								  const ColPredicate *preds, int npreds,
 								  ParallelTableScanDesc pscan);
 extern void ColReadAddKey(ColReadState *rs, AttrNumber attno, const char *key);
+extern char **ColBatchKeyNames(ColReadState *rs, AttrNumber attno, int *nkeys);
+extern ColKeyVector *ColBatchReadKey(ColReadState *rs, AttrNumber attno,
+									 const char *key);
 extern bool ColReadNext(ColReadState *rs, ColBatch **batch);
 extern void ColRescan(ColReadState *rs);
 extern void ColReadGetStats(ColReadState *rs, ColReadStats *stats);

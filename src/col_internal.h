@@ -322,6 +322,9 @@ extern void ColJsonbReadKey(const ColChunkDesc *cd, const char *stored, int nrow
 							const char *key, ColKeyVector *kv);
 extern void ColJsonbKeyFromValues(ColVector *vec, int nrows, const char *key,
 								  ColKeyVector *kv);
+extern char **ColJsonbKeyNames(const ColChunkDesc *cd, const char *stored,
+							   int nrows, int *nkeys);
+extern char **ColJsonbKeyNamesFromValues(ColVector *vec, int nrows, int *nkeys);
 
 /* in col_writer.c */
 extern ColWriteBuf *ColWriteBufCreate(Relation rel, MemoryContext parent);

@@ -70,6 +70,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
@@ -1648,6 +1649,32 @@ numeric_to_double(Numeric n)
 											  NumericGetDatum(n)));
 }
 
+/*
+ * Check a shredded chunk's descriptor and parse its directory into sv.
+ * Returns the length of the chunk's null bitmap (0 when it has none).
+ */
+static uint64
+shred_open(const ColChunkDesc *cd, const char *stored, int nrows, ShredView *sv)
+{
+	uint64		bitmap = 0;
+	uint64		off;
+
+	if (cd->compression != COL_COMP_NONE || cd->stored_len != cd->raw_len ||
+		cd->nnulls > (uint32) nrows)
+		ColCorrupt("shredded jsonb chunk has a bad descriptor");
+	if (cd->flags & COL_CHUNK_HAS_NULLS)
+	{
+		bitmap = (nrows + 7) / 8;
+		if (bitmap > cd->raw_len)
+			ColCorrupt("chunk is shorter than its null bitmap");
+	}
+	off = TYPEALIGN(8, bitmap);
+	if (off > cd->raw_len)
+		ColCorrupt("shredded jsonb chunk is truncated");
+	shred_parse(stored + off, cd->raw_len - off, nrows - cd->nnulls, sv);
+	return bitmap;
+}
+
 /* Extract one key from a shredded chunk (CRC verified by the caller). */
 void
 ColJsonbReadKey(const ColChunkDesc *cd, const char *stored, int nrows,
@@ -1655,8 +1682,7 @@ ColJsonbReadKey(const ColChunkDesc *cd, const char *stored, int nrows,
 {
 	const bool *isnull = NULL;
 	bool	   *nulls;
-	uint64		off = 0;
-	int			nn = nrows - cd->nnulls;
+	uint64		off;
 	ShredView	sv;
 	KeyStream	ks;
 	int			klen = strlen(key);
@@ -1666,23 +1692,12 @@ ColJsonbReadKey(const ColChunkDesc *cd, const char *stored, int nrows,
 	int			pos[4] = {0, 0, 0, 0};
 
 	kv_alloc(kv, nrows);
-	if (cd->compression != COL_COMP_NONE || cd->stored_len != cd->raw_len ||
-		cd->nnulls > (uint32) nrows)
-		ColCorrupt("shredded jsonb chunk has a bad descriptor");
 	nulls = palloc0(sizeof(bool) * Max(nrows, 1));
-	if (cd->flags & COL_CHUNK_HAS_NULLS)
-	{
-		if ((uint64) (nrows + 7) / 8 > cd->raw_len)
-			ColCorrupt("chunk is shorter than its null bitmap");
+	off = shred_open(cd, stored, nrows, &sv);
+	if (off > 0)
 		for (i = 0; i < nrows; i++)
 			nulls[i] = (stored[i >> 3] >> (i & 7)) & 1;
-		off = (nrows + 7) / 8;
-	}
 	isnull = nulls;
-	off = TYPEALIGN(8, off);
-	if (off > cd->raw_len)
-		ColCorrupt("shredded jsonb chunk is truncated");
-	shred_parse(stored + off, cd->raw_len - off, nn, &sv);
 	for (k = 0; k < sv.nkeys; k++)
 		if ((int) sv.dir[k].keylen == klen && memcmp(sv.names[k], key, klen) == 0)
 			break;
@@ -1772,4 +1787,86 @@ ColJsonbKeyFromValues(ColVector *vec, int nrows, const char *key, ColKeyVector *
 				break;
 		}
 	}
+}
+
+/*
+ * Names of the top-level keys of a shredded chunk (CRC verified by the
+ * caller): its key directory, without decoding any value.
+ */
+char	  **
+ColJsonbKeyNames(const ColChunkDesc *cd, const char *stored, int nrows,
+				 int *nkeys)
+{
+	ShredView	sv;
+
+	shred_open(cd, stored, nrows, &sv);
+	*nkeys = sv.nkeys;
+	return (char **) sv.names;
+}
+
+/* Names of the top-level keys that occur in some object of vec's rows. */
+char	  **
+ColJsonbKeyNamesFromValues(ColVector *vec, int nrows, int *nkeys)
+{
+	HASHCTL		ctl;
+	HTAB	   *seen;
+	char	  **names = NULL;
+	int			n = 0,
+				cap = 0;
+	int			i;
+
+	ctl.keysize = NAMEDATALEN;
+	ctl.entrysize = sizeof(char *);
+	ctl.hcxt = CurrentMemoryContext;
+	seen = hash_create("jsonb key names", 64, &ctl,
+					   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	for (i = 0; i < nrows; i++)
+	{
+		Jsonb	   *jb;
+		JsonbIterator *it;
+		JsonbValue	v;
+		JsonbIteratorToken tok;
+
+		if (vec->isnull[i])
+			continue;
+		jb = DatumGetJsonbP(vec->values[i]);
+		if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
+			continue;
+		it = JsonbIteratorInit(&jb->root);
+		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+		{
+			char	   *name;
+			bool		found;
+
+			if (tok != WJB_KEY)
+				continue;
+			name = pnstrdup(v.val.string.val, v.val.string.len);
+			if (v.val.string.len < NAMEDATALEN)
+			{
+				/* short names are deduplicated through the hash table */
+				hash_search(seen, name, HASH_ENTER, &found);
+				if (found)
+					continue;
+			}
+			else
+			{
+				int			k;
+
+				for (k = 0; k < n && strcmp(names[k], name) != 0; k++)
+					;
+				if (k < n)
+					continue;
+			}
+			if (n == cap)
+			{
+				cap = Max(16, cap * 2);
+				names = names ? repalloc(names, sizeof(char *) * cap) :
+					palloc(sizeof(char *) * cap);
+			}
+			names[n++] = name;
+		}
+	}
+	hash_destroy(seen);
+	*nkeys = n;
+	return names;
 }

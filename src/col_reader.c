@@ -84,6 +84,11 @@ struct ColReadState
 	int			nkeys;
 	ColKeyReq  *keys;
 
+	/* where the current batch comes from, for ColBatchKeyNames/ReadKey */
+	int			batch_group;	/* group of stripe cur, or -1: pending rows */
+	ColWriteBuf *pend_buf;		/* pending rows: buffer and first row */
+	int			pend_start;
+
 	ColBatch	batch;
 	ColReadStats stats;
 };
@@ -769,6 +774,71 @@ read_chunk_rows(ColReadState *rs, int a, int g, const bool *sel,
 }
 
 /*
+ * Read chunk g's shredded jsonb chunk of column a (checksum verified) into
+ * the current memory context, or return NULL when that chunk is not
+ * shredded.
+ */
+static char *
+read_shredded(ColReadState *rs, int g, int a)
+{
+	ColFooter  *f = rs->footer;
+	ColChunkDesc *cd;
+	char	   *stored;
+
+	if (a >= f->natts || COL_CHUNK(f, a, g)->encoding != COL_ENC_JSONB_SHRED)
+		return NULL;
+	cd = COL_CHUNK(f, a, g);
+	stored = MemoryContextAllocHuge(CurrentMemoryContext, Max(cd->stored_len, 8));
+	ColStripeBytes(rs->rel, &rs->stripes[rs->cur], cd->offset, stored,
+				   cd->stored_len, rs->nblocks);
+	rs->stats.bytes_read += cd->stored_len;
+	if (ColCrc(stored, cd->stored_len) != cd->crc)
+		ColCorrupt("chunk checksum mismatch");
+	return stored;
+}
+
+/*
+ * The whole decoded column a of group g, decoded at most once per batch
+ * (full[] caches it).
+ */
+static ColVector *
+group_column(ColReadState *rs, int g, int a, ColVector **full)
+{
+	ColFooter  *f = rs->footer;
+
+	if (rs->batch.cols[a] != NULL && rs->batch.rownums == NULL)
+		return rs->batch.cols[a];
+	if (full[a] == NULL)
+	{
+		full[a] = palloc0(sizeof(ColVector));
+		if (a >= f->natts)
+			ColFillMissing(rs->tupdesc, a, f->group_rows[g], full[a]);
+		else
+			ColReadChunk(rs->rel, &rs->stripes[rs->cur], f, a, g, &rs->types[a],
+						 full[a], rs->nblocks, &rs->stats);
+	}
+	return full[a];
+}
+
+/*
+ * Fill kv (attno and key set) with the values of its key for every row of
+ * group g: from the key's own stream when the chunk is shredded, else
+ * from the decoded values.
+ */
+static void
+read_group_key(ColReadState *rs, int g, ColKeyVector *kv, ColVector **full)
+{
+	int			a = kv->attno - 1;
+	int			nrows = rs->footer->group_rows[g];
+	char	   *stored = read_shredded(rs, g, a);
+
+	if (stored != NULL)
+		ColJsonbReadKey(COL_CHUNK(rs->footer, a, g), stored, nrows, kv->key, kv);
+	else
+		ColJsonbKeyFromValues(group_column(rs, g, a, full), nrows, kv->key, kv);
+}
+
+/*
  * Decode group g of the current stripe into rs->batch.  Returns false when
  * an equality predicate matches no row of the group (nothing to return).
  */
@@ -788,6 +858,7 @@ decode_group(ColReadState *rs, int g)
 	int			a,
 				k;
 
+	rs->batch_group = g;
 	/* key vectors are not compacted: no row selection with keys */
 	if (rs->nkeys == 0 && rs->npreds > 0)
 		predatt = select_rows(rs, g, &predvec, &sel, &selrows, &nsel);
@@ -838,41 +909,12 @@ decode_group(ColReadState *rs, int g)
 	full = palloc0(sizeof(ColVector *) * rs->natts);
 	for (k = 0; k < rs->nkeys; k++)
 	{
-		int			ka = rs->keys[k].attno - 1;
 		ColKeyVector *kv = palloc0(sizeof(ColKeyVector));
 
 		kv->attno = rs->keys[k].attno;
 		kv->key = rs->keys[k].key;
 		rs->batch.keys[k] = kv;
-		if (rs->batch.cols[ka])
-		{
-			ColJsonbKeyFromValues(rs->batch.cols[ka], nrows, kv->key, kv);
-			continue;
-		}
-		if (ka < f->natts && COL_CHUNK(f, ka, g)->encoding == COL_ENC_JSONB_SHRED)
-		{
-			ColChunkDesc *cd = COL_CHUNK(f, ka, g);
-			char	   *stored = MemoryContextAllocHuge(CurrentMemoryContext,
-														Max(cd->stored_len, 8));
-
-			ColStripeBytes(rs->rel, si, cd->offset, stored,
-						   cd->stored_len, rs->nblocks);
-			rs->stats.bytes_read += cd->stored_len;
-			if (ColCrc(stored, cd->stored_len) != cd->crc)
-				ColCorrupt("chunk checksum mismatch");
-			ColJsonbReadKey(cd, stored, nrows, kv->key, kv);
-			continue;
-		}
-		if (full[ka] == NULL)
-		{
-			full[ka] = palloc0(sizeof(ColVector));
-			if (ka >= f->natts)
-				ColFillMissing(rs->tupdesc, ka, nrows, full[ka]);
-			else
-				ColReadChunk(rs->rel, si, f, ka, g, &rs->types[ka], full[ka],
-							 rs->nblocks, &rs->stats);
-		}
-		ColJsonbKeyFromValues(full[ka], nrows, kv->key, kv);
+		read_group_key(rs, g, kv, full);
 	}
 	return true;
 }
@@ -898,6 +940,9 @@ next_pending(ColReadState *rs)
 		}
 		n = Min(vis - start, COL_CHUNK_ROWS);
 		rs->pend_row += n;
+		rs->batch_group = -1;
+		rs->pend_buf = b;
+		rs->pend_start = start;
 		rs->batch.nrows = n;
 		rs->batch.first_rownum = b->first_row + start;
 		rs->batch.rownums = NULL;
@@ -1023,6 +1068,122 @@ ColEndRead(ColReadState *rs)
 	foreach(lc, rs->pending)
 		ColReleaseBuffer(lfirst(lc));
 	MemoryContextDelete(rs->cxt);
+}
+
+/* ---------------- on-demand jsonb keys of the current batch ---------------- */
+
+static void
+check_jsonb_attno(ColReadState *rs, AttrNumber attno)
+{
+	if (attno < 1 || attno > rs->natts || !rs->types[attno - 1].is_jsonb)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("column %d is not a jsonb column", attno)));
+}
+
+/* Pending rows of the current batch, column a, as a vector (no copy). */
+static ColVector *
+pending_column(ColReadState *rs, int a)
+{
+	ColWriteBuf *b = rs->pend_buf;
+	int			n = rs->batch.nrows;
+	ColVector  *vec = palloc0(sizeof(ColVector));
+
+	if (a >= b->natts)
+		ColFillMissing(rs->tupdesc, a, n, vec);
+	else
+	{
+		vec->values = b->values[a] + rs->pend_start;
+		vec->isnull = b->isnull[a] + rs->pend_start;
+	}
+	return vec;
+}
+
+/*
+ * ColBatchKeyNames
+ *		The top-level keys of jsonb column attno that occur in at least one
+ *		row of the chunk group the last batch came from (for buffered rows,
+ *		of the batch).  For a shredded chunk this reads the key directory
+ *		only; no value is decoded.  When the batch's rows were selected
+ *		(rownums != NULL) the names may include keys of rows left out.
+ *		The result lives in batch memory.
+ */
+char	  **
+ColBatchKeyNames(ColReadState *rs, AttrNumber attno, int *nkeys)
+{
+	MemoryContext old = MemoryContextSwitchTo(rs->batch_cxt);
+	char	  **names;
+	int			a = attno - 1;
+
+	check_jsonb_attno(rs, attno);
+	if (rs->batch_group < 0)
+		names = ColJsonbKeyNamesFromValues(pending_column(rs, a),
+										   rs->batch.nrows, nkeys);
+	else
+	{
+		int			g = rs->batch_group;
+		char	   *stored = read_shredded(rs, g, a);
+
+		if (stored != NULL)
+			names = ColJsonbKeyNames(COL_CHUNK(rs->footer, a, g), stored,
+									 rs->footer->group_rows[g], nkeys);
+		else
+		{
+			ColVector **full = palloc0(sizeof(ColVector *) * rs->natts);
+
+			names = ColJsonbKeyNamesFromValues(group_column(rs, g, a, full),
+											   rs->footer->group_rows[g],
+											   nkeys);
+		}
+	}
+	MemoryContextSwitchTo(old);
+	return names;
+}
+
+/*
+ * ColBatchReadKey
+ *		The values of key in jsonb column attno for the rows of the last
+ *		batch, as ColReadAddKey would have given them, for keys not known
+ *		when the read began.  The vector lives in batch memory.
+ */
+ColKeyVector *
+ColBatchReadKey(ColReadState *rs, AttrNumber attno, const char *key)
+{
+	MemoryContext old = MemoryContextSwitchTo(rs->batch_cxt);
+	ColKeyVector *kv = palloc0(sizeof(ColKeyVector));
+
+	check_jsonb_attno(rs, attno);
+	kv->attno = attno;
+	kv->key = pstrdup(key);
+	if (rs->batch_group < 0)
+		ColJsonbKeyFromValues(pending_column(rs, attno - 1), rs->batch.nrows,
+							  kv->key, kv);
+	else
+	{
+		ColVector **full = palloc0(sizeof(ColVector *) * rs->natts);
+
+		read_group_key(rs, rs->batch_group, kv, full);
+		if (rs->batch.rownums != NULL)
+		{
+			uint64		base = rs->stripes[rs->cur].first_row +
+				rs->footer->group_first[rs->batch_group];
+			int			i;
+
+			/* keep the selected rows only, in batch order */
+			for (i = 0; i < rs->batch.nrows; i++)
+			{
+				int			r = (int) (rs->batch.rownums[i] - base);
+
+				kv->types[i] = kv->types[r];
+				kv->ints[i] = kv->ints[r];
+				kv->floats[i] = kv->floats[r];
+				kv->strings[i] = kv->strings[r];
+				kv->others[i] = kv->others[r];
+			}
+		}
+	}
+	MemoryContextSwitchTo(old);
+	return kv;
 }
 
 void

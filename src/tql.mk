@@ -22,3 +22,9 @@ OBJS += \
 	src/tql_metrics_series.o \
 	src/tql_metrics_stage.o \
 	src/tql_metrics_time.o
+# tag lookups (tempo.tag_names, tempo.tag_values)
+OBJS += \
+	src/tql_tags.o \
+	src/tql_tags_heap.o \
+	src/tql_tags_query.o \
+	src/tql_tags_scan.o
