@@ -774,6 +774,28 @@ read_chunk_rows(ColReadState *rs, int a, int g, const bool *sel,
 }
 
 /*
+ * Make sure the footer section of column a of the current stripe is loaded:
+ * readers load only the sections of the columns they were asked for, and
+ * the on-demand key lookups below may touch another jsonb column.
+ */
+static void
+need_column(ColReadState *rs, int a)
+{
+	MemoryContext old;
+	bool	   *cols;
+
+	if (a >= rs->footer->natts || rs->footer->loaded[a])
+		return;
+	old = MemoryContextSwitchTo(rs->stripe_cxt);
+	cols = palloc0(sizeof(bool) * rs->footer->natts);
+	cols[a] = true;
+	ColFooterLoad(rs->rel, &rs->stripes[rs->cur], rs->footer, rs->types,
+				  rs->nblocks, cols);
+	pfree(cols);
+	MemoryContextSwitchTo(old);
+}
+
+/*
  * Read chunk g's shredded jsonb chunk of column a (checksum verified) into
  * the current memory context, or return NULL when that chunk is not
  * shredded.
@@ -785,6 +807,7 @@ read_shredded(ColReadState *rs, int g, int a)
 	ColChunkDesc *cd;
 	char	   *stored;
 
+	need_column(rs, a);
 	if (a >= f->natts || COL_CHUNK(f, a, g)->encoding != COL_ENC_JSONB_SHRED)
 		return NULL;
 	cd = COL_CHUNK(f, a, g);
@@ -810,6 +833,7 @@ group_column(ColReadState *rs, int g, int a, ColVector **full)
 		return rs->batch.cols[a];
 	if (full[a] == NULL)
 	{
+		need_column(rs, a);
 		full[a] = palloc0(sizeof(ColVector));
 		if (a >= f->natts)
 			ColFillMissing(rs->tupdesc, a, f->group_rows[g], full[a]);
