@@ -243,6 +243,32 @@ run_once(const TqlQuery *q, const TqlmGrid *grid, int max_exemplars,
 	return st;
 }
 
+/*
+ * One stratified pass (tql_metrics_sample.c) keeping about the fraction f
+ * of the sampled stratum; NULL when the query's function does not allow it.
+ */
+static TqlmState *
+run_strata(const TqlQuery *q, const TqlmGrid *grid, int max_exemplars,
+		   double f, TqlmStrata **strata)
+{
+	TqlRunOptions opts;
+	TqlmState  *st;
+	TqlmStrata *sp;
+
+	TqlRunOptionsInit(&opts);
+	st = TqlmCreate(q, grid, max_exemplars, &opts);
+	sp = TqlmStrataPlan(q, &opts, f);
+	if (sp == NULL)
+	{
+		MemoryContextDelete(st->cxt);
+		return NULL;
+	}
+	TqlmStrataAttach(sp, st, &opts);
+	TqlRunSpans(q, &opts, TqlmSink, st);
+	*strata = sp;
+	return st;
+}
+
 /* Run a metrics query over a grid: the output series, in text order */
 static TqlmSeries **
 run_metrics(const TqlQuery *q, const TqlmGrid *grid, int max_exemplars,
@@ -258,12 +284,53 @@ run_metrics(const TqlQuery *q, const TqlmGrid *grid, int max_exemplars,
 	bool		span_level;
 	int			n;
 
+	TqlmStrata *sp = NULL;
+
 	TqlRunOptionsInit(&opts);
 	adaptive = choose_sampling(q, &opts);
 	span_level = opts.span_sample < 1.0 && opts.trace_sample >= 1.0;
-	st = run_once(q, grid, max_exemplars, opts.span_sample, opts.trace_sample,
-				  adaptive && span_level, &kept);
-	if (adaptive && kept < 1.0)
+	if (span_level &&
+		(st = run_strata(q, grid, max_exemplars, opts.span_sample, &sp)) != NULL)
+	{
+		double		err = adaptive ? TqlmStrataError(sp) : 0.0;
+		int64		gread,
+					gtotal;
+		double		read;
+
+		if (err > TQLM_ADAPTIVE_MAX_ERROR)
+		{
+			double		want = opts.span_sample *
+				(err / TQLM_ADAPTIVE_MAX_ERROR) * (err / TQLM_ADAPTIVE_MAX_ERROR);
+
+			elog(DEBUG1, "TraceQL metrics stratified sample: fraction %g, largest relative error %g, fraction wanted %g",
+				 opts.span_sample, err, want);
+			MemoryContextDelete(st->cxt);
+			if (want >= 0.5)
+			{
+				sp = NULL;
+				st = run_once(q, grid, max_exemplars, 1.0, 1.0, false, &kept);
+			}
+			else
+			{
+				opts.span_sample = want;
+				st = run_strata(q, grid, max_exemplars, want, &sp);
+			}
+		}
+		if (sp != NULL)
+		{
+			read = TqlmStrataReadFraction(sp, &gread, &gtotal);
+			scale = 1.0 / TQLM_WEIGHT_ONE;
+			ereport(NOTICE,
+					(errmsg("TraceQL metrics read %lld of %lld chunk groups (%.4g%% of the spans in range)",
+							(long long) gread, (long long) gtotal, read * 100.0),
+					 errdetail("Series whose values are in few chunk groups are exact; the others are scaled by the sampling fraction of the groups holding them (%.4g).",
+							   opts.span_sample)));
+		}
+	}
+	else
+		st = run_once(q, grid, max_exemplars, opts.span_sample, opts.trace_sample,
+					  adaptive && span_level, &kept);
+	if (sp == NULL && adaptive && kept < 1.0)
 	{
 		double		want = 1.0;
 
@@ -294,7 +361,8 @@ run_metrics(const TqlQuery *q, const TqlmGrid *grid, int max_exemplars,
 						  opts.trace_sample, false, &kept);
 		}
 	}
-	if ((opts.span_sample < 1.0 || opts.trace_sample < 1.0) && kept < 1.0)
+	if (sp == NULL && (opts.span_sample < 1.0 || opts.trace_sample < 1.0) &&
+		kept < 1.0)
 	{
 		if (kept > 0.0)
 			scale = 1.0 / kept;
