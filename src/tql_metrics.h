@@ -13,6 +13,8 @@
  *	tql_metrics_agg.c		per-batch accumulation (vectorized), log2
  *							histograms and quantiles, final series
  *	tql_metrics_stage.c		topk/bottomk, compare(), exemplars
+ *	tql_metrics_sample.c	stratified chunk-group sampling: metadata
+ *							pass, strata, per-value weights, error
  *	tql_metrics_funcs.c		SQL functions, settings, hints, sampling
  *
  * Everything a query allocates lives in TqlmState.cxt, a child of the

@@ -23,22 +23,28 @@
  * keep about x of the spans (traces), in fact 1/floor(1/x) as Tempo's
  * fixed samplers do; sample=x picks the level itself: traces when the
  * pipeline needs whole traces (spanset operators, aggregates, by()),
- * spans otherwise.  sample=true is adaptive: Tempo keeps 1 in L entries
- * with L = min(10, ceil(10 p)), p the share of entries that match, so that
- * dense queries read about a tenth of the data and rare ones (whose
- * samples would be noisy) everything.  Here the executor samples whole
- * chunk groups, so the rule is put in terms of what decides accuracy, the
- * number of matches in the sample and how evenly they spread over chunk
- * groups: sample=true reads a tenth of the chunk groups; when fewer than
- * 10000 spans matched there, the query runs again unsampled; otherwise
- * (span-level) the spread of every group's count between chunk groups
- * gives the standard error of its scaled total, and when the largest is
- * above 2.5% (so a series is within 5% with about 95% confidence) the
- * query runs again with the fraction that brings it there (unsampled from
- * half on).  Results are scaled by 1 / (fraction actually kept, as the
- * executor reports it): counts, rates, sums, histogram and compare()
- * counts; min, max, averages and quantiles are not scaled.  A NOTICE
- * reports the fraction.
+ * spans otherwise.  Tempo's sample=true keeps 1 in L entries with
+ * L = min(10, ceil(10 p)), p the share of entries that match; here
+ * sample=true is span level (trace level when the pipeline needs whole
+ * traces) at a tenth, and accuracy is checked rather than guessed.
+ *
+ * Span-level samples skip whole chunk groups before they are read.  For
+ * the functions whose results are counts or extremes (rate, count,
+ * histogram, quantile, min, max) they are stratified by the values of a
+ * by() column and weighted per value (tql_metrics_sample.c): series whose
+ * values sit in few chunk groups are exact, the others are ratio
+ * estimates whose standard error the run measures; sample=true runs again
+ * with a larger fraction when the largest is above 2.5% (so every series
+ * is within 5% with about 95% confidence), unsampled from half on.
+ * Results are then scaled by 1 / TQLM_WEIGHT_ONE (the weights are fixed
+ * point).  Other functions (sum, avg, compare()) and trace-level samples
+ * use the executor's plain sampling: when fewer than 10000 spans matched,
+ * sample=true runs again unsampled; otherwise (span level) the spread of
+ * every group's count between chunk groups gives the standard error, as
+ * above.  They are scaled by 1 / (fraction actually kept, as the executor
+ * reports it): counts, rates, sums, histogram and compare() counts; min,
+ * max, averages and quantiles are not scaled.  A NOTICE reports what was
+ * read.
  *
  * Copyright (c) 2026, the tempo authors
  *
@@ -254,10 +260,13 @@ run_strata(const TqlQuery *q, const TqlmGrid *grid, int max_exemplars,
 	TqlRunOptions opts;
 	TqlmState  *st;
 	TqlmStrata *sp;
+	MemoryContext old;
 
 	TqlRunOptionsInit(&opts);
 	st = TqlmCreate(q, grid, max_exemplars, &opts);
+	old = MemoryContextSwitchTo(st->cxt);
 	sp = TqlmStrataPlan(q, &opts, f);
+	MemoryContextSwitchTo(old);
 	if (sp == NULL)
 	{
 		MemoryContextDelete(st->cxt);
