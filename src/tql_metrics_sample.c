@@ -80,6 +80,7 @@ typedef struct GroupKey
 typedef struct GroupMeta
 {
 	GroupKey	key;			/* hash key */
+	uint64		first_rownum;	/* stable within the partition: the sample hash */
 	int			nrows;
 	int			nkeys;
 	int32	   *keys;			/* stratum key indexes */
@@ -155,10 +156,9 @@ hash_fraction_keep(uint32 h, double f)
 }
 
 static uint32
-group_hash(const GroupKey *k)
+group_hash(uint64 rownum)
 {
-	return hash_bytes_uint32((uint32) k->relid) ^
-		hash_bytes_uint32((uint32) ((k->stripe << 16) ^ (uint64) k->group) * 0x9e3779b1U);
+	return hash_bytes_uint32((uint32) (rownum ^ (rownum >> 32)) * 0x9e3779b1U);
 }
 
 /* Metadata pass: record the group, read nothing */
@@ -185,6 +185,7 @@ meta_filter(void *arg, const ColGroupInfo *info)
 		return false;
 	old = MemoryContextSwitchTo(sp->cxt);
 	g->nrows = info->nrows;
+	g->first_rownum = info->first_rownum;
 	g->nkeys = 0;
 	g->keys = NULL;
 	g->has_dict = false;
@@ -233,6 +234,7 @@ plan_strata(TqlmStrata *sp)
 	int			i,
 				k;
 	bool		again;
+	bool		force_rest = false;
 
 	sp->keys = MemoryContextAllocZero(sp->cxt, sizeof(KeyStat) * Max(sp->nkeys, 1));
 	hash_seq_init(&seq, sp->groups);
@@ -243,7 +245,7 @@ plan_strata(TqlmStrata *sp)
 			g->forced = true;
 		for (k = 0; k < g->nkeys; k++)
 			sp->keys[g->keys[k]].groups++;
-		g->kept = hash_fraction_keep(group_hash(&g->key), sp->fraction);
+		g->kept = hash_fraction_keep(group_hash(g->first_rownum), sp->fraction);
 	}
 
 	/* rarest keys first, while the budget lasts */
@@ -284,6 +286,8 @@ plan_strata(TqlmStrata *sp)
 		hash_seq_init(&seq, sp->groups);
 		while ((g = hash_seq_search(&seq)) != NULL)
 		{
+			if (force_rest)
+				g->forced = true;
 			for (k = 0; k < g->nkeys && !g->forced; k++)
 				if (sp->keys[g->keys[k]].rare)
 					g->forced = true;
@@ -305,6 +309,9 @@ plan_strata(TqlmStrata *sp)
 
 			if (ks->rows_s > 0 && ks->rows_kept == 0)
 			{
+				/* key 0 (no key) is in every group: read them all */
+				if (k == 0)
+					force_rest = true;
 				ks->rare = true;
 				again = true;
 			}
