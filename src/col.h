@@ -41,6 +41,23 @@
  * - Every read checks for interrupts between chunk groups; corrupt or
  *   truncated data raises ERRCODE_DATA_CORRUPTED.
  *
+ * Chunk-group filter (sampling)
+ * -----------------------------
+ *   ColReadSetGroupFilter(rs, filter, arg);    (before the first ColReadNext)
+ * makes the reader call filter(arg, &info) for every chunk group that the
+ * predicates did not skip, just before reading it; when it returns false
+ * the group is skipped: nothing of it is read from disk or decoded, and it
+ * counts in stats.chunk_groups_skipped and stats.chunk_groups_filtered.
+ * The call happens in read order, so every batch that ColReadNext returns
+ * comes from the group of the last call that returned true.  info
+ * identifies the group stably (relation, stripe number, group index in
+ * the stripe: the same data gives the same identities in every scan) and
+ * carries its row count; ColGroupDictSet and ColGroupMinMax give its
+ * stored metadata for one column (the dictionary set and zone map kept in
+ * the stripe footer, so no I/O).  Rows this transaction has buffered and
+ * not yet written come in batches of their own: the filter sees them with
+ * info.buffered set and no metadata.
+ *
  * Copyright (c) 2026, the tempo authors
  *
  * IDENTIFICATION
@@ -152,7 +169,23 @@ typedef struct ColReadStats
 	int64		rows_returned;
 	int64		bytes_read;			/* stored (compressed) bytes read */
 	int64		bytes_decoded;		/* bytes after decompression */
+	int64		chunk_groups_filtered;	/* of chunk_groups_skipped: by the
+										 * group filter */
 } ColReadStats;
+
+/* A chunk group offered to a group filter (see above). */
+typedef struct ColGroupInfo
+{
+	Oid			relid;
+	uint64		stripe_num;		/* 0 when buffered */
+	int			group;			/* index within the stripe, -1 when buffered */
+	int			nrows;
+	uint64		first_rownum;
+	bool		buffered;		/* rows of this transaction, not yet written */
+	const void *meta;			/* private: for ColGroupDictSet/MinMax */
+} ColGroupInfo;
+
+typedef bool (*ColGroupFilter) (void *arg, const ColGroupInfo *info);
 
 typedef struct ColReadState ColReadState;	/* opaque */
 typedef struct ColWriteState ColWriteState; /* opaque */
@@ -169,6 +202,13 @@ extern ColKeyVector *ColBatchReadKey(ColReadState *rs, AttrNumber attno,
 extern bool ColReadNext(ColReadState *rs, ColBatch **batch);
 extern void ColRescan(ColReadState *rs);
 extern void ColReadGetStats(ColReadState *rs, ColReadStats *stats);
+extern void ColReadSetGroupFilter(ColReadState *rs, ColGroupFilter filter,
+								  void *arg);
+extern const uint32 *ColGroupDictSet(const ColGroupInfo *info,
+									 AttrNumber attno, int *n);
+extern bool ColGroupMinMax(const ColGroupInfo *info, AttrNumber attno,
+						   Datum *min, Datum *max);
+extern uint32 ColGroupHashText(Datum value);
 extern void ColEndRead(ColReadState *rs);
 
 /*

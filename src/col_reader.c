@@ -88,6 +88,8 @@ struct ColReadState
 	int			batch_group;	/* group of stripe cur, or -1: pending rows */
 	ColWriteBuf *pend_buf;		/* pending rows: buffer and first row */
 	int			pend_start;
+	ColGroupFilter filter;		/* see ColReadSetGroupFilter */
+	void	   *filter_arg;
 
 	ColBatch	batch;
 	ColReadStats stats;
@@ -964,6 +966,19 @@ next_pending(ColReadState *rs)
 		}
 		n = Min(vis - start, COL_CHUNK_ROWS);
 		rs->pend_row += n;
+		if (rs->filter != NULL)
+		{
+			ColGroupInfo info;
+
+			memset(&info, 0, sizeof(info));
+			info.relid = RelationGetRelid(rs->rel);
+			info.group = -1;
+			info.nrows = n;
+			info.first_rownum = b->first_row + start;
+			info.buffered = true;
+			if (!rs->filter(rs->filter_arg, &info))
+				continue;
+		}
 		rs->batch_group = -1;
 		rs->pend_buf = b;
 		rs->pend_start = start;
@@ -1005,6 +1020,34 @@ next_pending(ColReadState *rs)
 	return false;
 }
 
+/*
+ * Ask the group filter about group g of the current stripe (true without
+ * one); count what it rejects.
+ */
+static bool
+filter_keeps(ColReadState *rs, int g)
+{
+	ColGroupInfo info;
+	ColStripeInfo *si;
+
+	if (rs->filter == NULL)
+		return true;
+	si = &rs->stripes[rs->cur];
+	info.relid = RelationGetRelid(rs->rel);
+	info.stripe_num = si->stripe_num;
+	info.group = g;
+	info.nrows = rs->footer->group_rows[g];
+	info.first_rownum = si->first_row + rs->footer->group_first[g];
+	info.buffered = false;
+	info.meta = rs;
+	if (rs->filter(rs->filter_arg, &info))
+		return true;
+	rs->group_skip[g] = true;
+	rs->stats.chunk_groups_skipped++;
+	rs->stats.chunk_groups_filtered++;
+	return false;
+}
+
 bool
 ColReadNext(ColReadState *rs, ColBatch **batch)
 {
@@ -1019,7 +1062,9 @@ ColReadNext(ColReadState *rs, ColBatch **batch)
 		{
 			ColFooter  *f = rs->footer;
 
-			while (rs->next_group < f->ngroups && rs->group_skip[rs->next_group])
+			while (rs->next_group < f->ngroups &&
+				   (rs->group_skip[rs->next_group] ||
+					!filter_keeps(rs, rs->next_group)))
 				rs->next_group++;
 			if (rs->next_group < f->ngroups)
 			{
@@ -1075,6 +1120,75 @@ void
 ColReadGetStats(ColReadState *rs, ColReadStats *stats)
 {
 	*stats = rs->stats;
+}
+
+/*
+ * ColReadSetGroupFilter
+ *		Let filter decide, before anything of it is read, whether each chunk
+ *		group is read (see col.h).  NULL removes the filter.
+ */
+void
+ColReadSetGroupFilter(ColReadState *rs, ColGroupFilter filter, void *arg)
+{
+	rs->filter = filter;
+	rs->filter_arg = arg;
+}
+
+/* The stored chunk of column attno of the group a filter is offered */
+static const ColChunkDesc *
+group_chunk(const ColGroupInfo *info, AttrNumber attno)
+{
+	const ColReadState *rs = info->meta;
+
+	if (rs == NULL || info->buffered || attno < 1 ||
+		attno > rs->footer->natts ||
+		TupleDescAttr(rs->tupdesc, attno - 1)->attisdropped)
+		return NULL;
+	return COL_CHUNK(rs->footer, attno - 1, info->group);
+}
+
+/*
+ * ColGroupDictSet
+ *		The dictionary set of a text column's chunk in the group a filter is
+ *		offered: the sorted ColGroupHashText hashes of its distinct values
+ *		(*n of them).  NULL when the chunk has none (too many distinct
+ *		values, not dictionary encoded, buffered rows).
+ */
+const uint32 *
+ColGroupDictSet(const ColGroupInfo *info, AttrNumber attno, int *n)
+{
+	const ColChunkDesc *cd = group_chunk(info, attno);
+
+	*n = 0;
+	if (cd == NULL || cd->ndictset == 0)
+		return NULL;
+	*n = (int) cd->ndictset;
+	return cd->dictset;
+}
+
+/*
+ * ColGroupMinMax
+ *		The zone map of a column's chunk in the group a filter is offered.
+ *		false when there is none.  The datums point into reader memory.
+ */
+bool
+ColGroupMinMax(const ColGroupInfo *info, AttrNumber attno,
+			   Datum *min, Datum *max)
+{
+	const ColChunkDesc *cd = group_chunk(info, attno);
+
+	if (cd == NULL || !(cd->flags & COL_CHUNK_HAS_MINMAX))
+		return false;
+	*min = cd->min;
+	*max = cd->max;
+	return true;
+}
+
+/* The hash dictionary sets hold for a text value */
+uint32
+ColGroupHashText(Datum value)
+{
+	return ColHashText(value);
 }
 
 const ColStripeInfo *

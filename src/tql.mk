@@ -19,6 +19,7 @@ OBJS += \
 OBJS += \
 	src/tql_metrics_agg.o \
 	src/tql_metrics_funcs.o \
+	src/tql_metrics_sample.o \
 	src/tql_metrics_series.o \
 	src/tql_metrics_stage.o \
 	src/tql_metrics_time.o

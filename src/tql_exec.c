@@ -1440,6 +1440,21 @@ heap_next_batch(HeapBatchScan *hs, ColBatch **out)
 	return n > 0;
 }
 
+/* A heap partition's batch, offered to the group filter after reading */
+static bool
+heap_batch_offer(const TqlRunOptions *opts, Oid relid, ColBatch *b, int n)
+{
+	ColGroupInfo info;
+
+	memset(&info, 0, sizeof(info));
+	info.relid = relid;
+	info.group = n;
+	info.nrows = b->nrows;
+	info.first_rownum = b->first_rownum;
+	info.buffered = true;
+	return opts->group_filter(opts->group_filter_arg, &info);
+}
+
 /*
  * ExecScan
  *		Read the spans of the plan's time range and tenants, the columns in
@@ -1492,6 +1507,7 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 		ColReadState *rs = NULL;
 		HeapBatchScan hs;
 		bool		columnar = ColIsColumnar(rel);
+		int			nheap = 0;
 		int			ncols_td = td->natts;
 
 		for (c = 0; c < EC_NCOLS; c++)
@@ -1559,6 +1575,9 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 			int			nread = 0;
 
 			rs = ColBeginRead(rel, GetActiveSnapshot(), attrs, preds, npreds, NULL);
+			if (opts->group_filter != NULL && !plan->trace_mode)
+				ColReadSetGroupFilter(rs, opts->group_filter,
+									  opts->group_filter_arg);
 			if (keymap)
 				for (k = 0; k < plan->nkeys; k++)
 				{
@@ -1614,6 +1633,9 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 			if (columnar ? !ColReadNext(rs, &b) : !heap_next_batch(&hs, &b))
 				break;
 			CHECK_FOR_INTERRUPTS();
+			if (!columnar && opts->group_filter != NULL && !plan->trace_mode &&
+				!heap_batch_offer(opts, parts[pi].relid, b, nheap++))
+				continue;
 			MemoryContextReset(batchcxt);
 			old = MemoryContextSwitchTo(batchcxt);
 			n = b->nrows;
@@ -1709,8 +1731,8 @@ typedef struct SpanRun
 	HTAB	   *delivered;		/* max_traces: (trace id, span id) sent */
 	bool		stopped;		/* the scan stopped at max_traces */
 	bool		lookup;			/* completing the traces by trace id */
-	int64		rows_seen;		/* in range */
-	int64		rows_sampled;	/* in range, in the groups span sampling kept */
+	int64		rows_seen;		/* rows of the chunk groups offered */
+	int64		rows_sampled;	/* ... and kept by span sampling */
 	int64		matched;		/* matched, before trace sampling */
 	int64		matched_kept;	/* ... and after */
 } SpanRun;
@@ -1734,6 +1756,28 @@ span_run_continue(SpanRun *run)
 	return false;
 }
 
+/*
+ * span_sample's group filter: a chunk group is kept when the hash of its
+ * identity (partition, stripe, group; first row for buffered rows) falls
+ * below the fraction.
+ */
+static bool
+span_sample_filter(void *arg, const ColGroupInfo *g)
+{
+	SpanRun    *run = arg;
+	uint64		pos = g->buffered ? g->first_rownum :
+		(g->stripe_num << 16) ^ (uint64) g->group;
+	uint32		h;
+
+	h = hash_bytes_uint32((uint32) g->relid) ^
+		hash_bytes_uint32((uint32) (pos ^ (pos >> 32)) * 0x9e3779b1U);
+	run->rows_seen += g->nrows;
+	if (hash_fraction(h) >= run->plan->opts->span_sample)
+		return false;
+	run->rows_sampled += g->nrows;
+	return true;
+}
+
 static bool
 span_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *rows)
 {
@@ -1749,17 +1793,6 @@ span_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *row
 	ColVector  *tid = NULL;
 	bool		need_tid;
 
-	run->rows_seen += n;
-	if (opts->span_sample < 1.0)
-	{
-		/* whole chunk groups, chosen by partition and position */
-		uint32		h = hash_bytes_uint32((uint32) src->relid) ^
-			hash_bytes_uint32((uint32) (b->first_rownum ^ (b->first_rownum >> 32)));
-
-		if (hash_fraction(h) >= opts->span_sample)
-			return true;
-	}
-	run->rows_sampled += n;
 	need_tid = !opts->skip_ids || opts->max_traces > 0 || opts->trace_sample < 1.0;
 	if (need_tid)
 		tid = b->cols[src->attnos[EC_TRACE_ID] - 1];
@@ -2117,8 +2150,19 @@ TqlRunSpans(const TqlQuery *query, const TqlRunOptions *opts,
 			cols = bms_add_member(cols, EC_SPAN_ATTRS + 1);
 			cols = bms_add_member(cols, EC_RESOURCE_ATTRS + 1);
 		}
+		if (opts->span_sample < 1.0 && opts->group_filter == NULL)
+		{
+			/* the executor's own sampling, through a copy of the options */
+			TqlRunOptions *o = palloc(sizeof(TqlRunOptions));
+
+			*o = *opts;
+			o->group_filter = span_sample_filter;
+			o->group_filter_arg = &run;
+			plan->opts = o;
+		}
 		ExecScanSpans(plan, cols, ExecAllKeys(plan), plan->push, plan->npush, NULL,
 					  span_batch, &run);
+		plan->opts = opts;
 		if (run.stopped && run.delivered != NULL)
 		{
 			/*
@@ -2144,7 +2188,8 @@ TqlRunSpans(const TqlQuery *query, const TqlRunOptions *opts,
 		{
 			double		kept = 1.0;
 
-			if (opts->span_sample < 1.0 && run.rows_seen > 0)
+			if (opts->span_sample < 1.0 && opts->group_filter == NULL &&
+				run.rows_seen > 0)
 				kept *= (double) run.rows_sampled / (double) run.rows_seen;
 			if (opts->trace_sample < 1.0 && run.matched > 0)
 				kept *= (double) run.matched_kept / (double) run.matched;

@@ -43,6 +43,7 @@
 #ifndef TQL_EXEC_H
 #define TQL_EXEC_H
 
+#include "col.h"
 #include "tql.h"
 #include "utils/jsonb.h"
 
@@ -118,16 +119,33 @@ typedef struct TqlRunOptions
 
 	/*
 	 * Sampling, for metrics (1.0 = everything).  span_sample keeps about
-	 * that fraction of the spans by skipping whole chunk groups
-	 * (deterministically, so the same query gives the same answer);
-	 * trace_sample keeps the traces whose trace id hashes below the
-	 * fraction.  The executor reports what it actually kept in
-	 * *kept_fraction_out when not NULL (spans kept / spans eligible), so
-	 * the consumer can scale.
+	 * that fraction of the spans by skipping whole chunk groups before
+	 * they are read (a hash of the group's identity decides, so the same
+	 * query on the same data gives the same answer); trace_sample keeps
+	 * the traces whose trace id hashes below the fraction.  The executor
+	 * reports what it actually kept in *kept_fraction_out when not NULL
+	 * (span_sample: rows of the chunk groups kept / rows of the chunk
+	 * groups in range; trace_sample: matches kept / matches), so the
+	 * consumer can scale.
 	 */
 	double		span_sample;
 	double		trace_sample;
 	double	   *kept_fraction_out;
+
+	/*
+	 * A consumer's own choice of chunk groups, replacing span_sample's
+	 * (which then only matters to the consumer): in span mode
+	 * (TqlQueryNeedsFullTraces() false) it is the group filter of every
+	 * partition's batch reader (ColReadSetGroupFilter in col.h), called
+	 * with group_filter_arg before each chunk group in range is read.
+	 * Calls and sink calls interleave in read order: the spans of a sink
+	 * call come from the group of the last call that returned true, so the
+	 * consumer also learns of the kept groups in which nothing matched.
+	 * Heap partitions offer each batch after reading it (buffered set).
+	 * Ignored in trace mode.
+	 */
+	ColGroupFilter group_filter;
+	void	   *group_filter_arg;
 
 	/*
 	 * Stop after this many matched traces (0 = no limit); search uses it.

@@ -13,6 +13,8 @@
  *	tql_metrics_agg.c		per-batch accumulation (vectorized), log2
  *							histograms and quantiles, final series
  *	tql_metrics_stage.c		topk/bottomk, compare(), exemplars
+ *	tql_metrics_sample.c	stratified chunk-group sampling: metadata
+ *							pass, strata, per-value weights, error
  *	tql_metrics_funcs.c		SQL functions, settings, hints, sampling
  *
  * Everything a query allocates lives in TqlmState.cxt, a child of the
@@ -132,6 +134,20 @@ extern TqlmState *TqlmCreate(const TqlQuery *query, const TqlmGrid *grid,
 extern void TqlmSink(void *arg, const TqlSpanBatch *batch);
 extern TqlmSeries **TqlmFinish(TqlmState *st, double scale, int *nseries);
 extern double TqlmSampleError(TqlmState *st, double kept);
+
+/*
+ * Stratified chunk-group sampling (tql_metrics_sample.c).  Weighted counts
+ * are fixed point: TQLM_WEIGHT_ONE is a weight of 1.
+ */
+#define TQLM_WEIGHT_ONE 1024
+typedef struct TqlmStrata TqlmStrata;
+extern TqlmStrata *TqlmStrataPlan(const TqlQuery *q, const TqlRunOptions *range,
+								  double fraction);
+extern void TqlmStrataAttach(TqlmStrata *sp, TqlmState *st, TqlRunOptions *opts);
+extern void TqlmStrataWeights(TqlmState *st, const int32 *group, int n, int64 *w);
+extern double TqlmStrataError(TqlmStrata *sp);
+extern double TqlmStrataReadFraction(TqlmStrata *sp, int64 *groups_read,
+									 int64 *groups_total);
 extern double TqlmLog2Quantile(double q, const double *bmax,
 							   const double *counts, int n);
 extern int	TqlmLog2Slot(int64 v, bool duration);
@@ -208,8 +224,18 @@ struct TqlmState
 	int32	   *batch_count;	/* per group, this batch */
 	int			maxgroups_spread;
 
+	/*
+	 * Stratified sampling (tql_metrics_sample.c): counts are weighted,
+	 * by the stratum key of the by() group (item strata_item).
+	 */
+	TqlmStrata *strata;
+	int			strata_item;
+	int32	   *strata_key;		/* by() group -> key, -1 not yet known */
+	int			strata_maxgroups;
+
 	/* per-batch scratch */
 	int			scratch_n;
+	int64	   *weights;		/* with strata */
 	int32	   *bucket;
 	int32	   *group;
 	int32	   *series;

@@ -266,6 +266,8 @@ ensure_scratch(TqlmState *st, int n)
 		pfree(st->slots);
 		pfree(st->vidbuf);
 		pfree(st->fvals);
+		if (st->weights)
+			pfree(st->weights);
 	}
 	st->scratch_n = Max(n, 1024);
 	st->bucket = palloc(sizeof(int32) * st->scratch_n);
@@ -274,6 +276,7 @@ ensure_scratch(TqlmState *st, int n)
 	st->slots = palloc(sizeof(int16) * st->scratch_n);
 	st->vidbuf = palloc(sizeof(int32) * st->scratch_n * Max(st->nby, 1));
 	st->fvals = palloc(sizeof(double) * st->scratch_n);
+	st->weights = st->strata ? palloc(sizeof(int64) * st->scratch_n) : NULL;
 	MemoryContextSwitchTo(old);
 }
 
@@ -456,7 +459,16 @@ TqlmSink(void *arg, const TqlSpanBatch *b)
 			{
 				int64	  **counts = st->counts;
 
-				if (st->nby == 0 && !is_hist(st->func) && st->nseries > 0)
+				if (st->strata != NULL)
+				{
+					int64	   *w = st->weights;
+
+					TqlmStrataWeights(st, group, n, w);
+					for (i = 0; i < n; i++)
+						if (series[i] >= 0)
+							counts[series[i]][bucket[i]] += w[i];
+				}
+				else if (st->nby == 0 && !is_hist(st->func) && st->nseries > 0)
 				{
 					int64	   *c = counts[0];
 
@@ -471,6 +483,8 @@ TqlmSink(void *arg, const TqlSpanBatch *b)
 				break;
 			}
 		case TQL_MF_MIN_OVER_TIME:
+			if (st->strata != NULL)
+				TqlmStrataWeights(st, group, n, st->weights);
 			for (i = 0; i < n; i++)
 			{
 				double	   *cell;
@@ -483,6 +497,8 @@ TqlmSink(void *arg, const TqlSpanBatch *b)
 			}
 			break;
 		case TQL_MF_MAX_OVER_TIME:
+			if (st->strata != NULL)
+				TqlmStrataWeights(st, group, n, st->weights);
 			for (i = 0; i < n; i++)
 			{
 				double	   *cell;

@@ -23,22 +23,28 @@
  * keep about x of the spans (traces), in fact 1/floor(1/x) as Tempo's
  * fixed samplers do; sample=x picks the level itself: traces when the
  * pipeline needs whole traces (spanset operators, aggregates, by()),
- * spans otherwise.  sample=true is adaptive: Tempo keeps 1 in L entries
- * with L = min(10, ceil(10 p)), p the share of entries that match, so that
- * dense queries read about a tenth of the data and rare ones (whose
- * samples would be noisy) everything.  Here the executor samples whole
- * chunk groups, so the rule is put in terms of what decides accuracy, the
- * number of matches in the sample and how evenly they spread over chunk
- * groups: sample=true reads a tenth of the chunk groups; when fewer than
- * 10000 spans matched there, the query runs again unsampled; otherwise
- * (span-level) the spread of every group's count between chunk groups
- * gives the standard error of its scaled total, and when the largest is
- * above 2.5% (so a series is within 5% with about 95% confidence) the
- * query runs again with the fraction that brings it there (unsampled from
- * half on).  Results are scaled by 1 / (fraction actually kept, as the
- * executor reports it): counts, rates, sums, histogram and compare()
- * counts; min, max, averages and quantiles are not scaled.  A NOTICE
- * reports the fraction.
+ * spans otherwise.  Tempo's sample=true keeps 1 in L entries with
+ * L = min(10, ceil(10 p)), p the share of entries that match; here
+ * sample=true is span level (trace level when the pipeline needs whole
+ * traces) at a tenth, and accuracy is checked rather than guessed.
+ *
+ * Span-level samples skip whole chunk groups before they are read.  For
+ * the functions whose results are counts or extremes (rate, count,
+ * histogram, quantile, min, max) they are stratified by the values of a
+ * by() column and weighted per value (tql_metrics_sample.c): series whose
+ * values sit in few chunk groups are exact, the others are ratio
+ * estimates whose standard error the run measures; sample=true runs again
+ * with a larger fraction when the largest is above 2.5% (so every series
+ * is within 5% with about 95% confidence), unsampled from half on.
+ * Results are then scaled by 1 / TQLM_WEIGHT_ONE (the weights are fixed
+ * point).  Other functions (sum, avg, compare()) and trace-level samples
+ * use the executor's plain sampling: when fewer than 10000 spans matched,
+ * sample=true runs again unsampled; otherwise (span level) the spread of
+ * every group's count between chunk groups gives the standard error, as
+ * above.  They are scaled by 1 / (fraction actually kept, as the executor
+ * reports it): counts, rates, sums, histogram and compare() counts; min,
+ * max, averages and quantiles are not scaled.  A NOTICE reports what was
+ * read.
  *
  * Copyright (c) 2026, the tempo authors
  *
@@ -243,6 +249,35 @@ run_once(const TqlQuery *q, const TqlmGrid *grid, int max_exemplars,
 	return st;
 }
 
+/*
+ * One stratified pass (tql_metrics_sample.c) keeping about the fraction f
+ * of the sampled stratum; NULL when the query's function does not allow it.
+ */
+static TqlmState *
+run_strata(const TqlQuery *q, const TqlmGrid *grid, int max_exemplars,
+		   double f, TqlmStrata **strata)
+{
+	TqlRunOptions opts;
+	TqlmState  *st;
+	TqlmStrata *sp;
+	MemoryContext old;
+
+	TqlRunOptionsInit(&opts);
+	st = TqlmCreate(q, grid, max_exemplars, &opts);
+	old = MemoryContextSwitchTo(st->cxt);
+	sp = TqlmStrataPlan(q, &opts, f);
+	MemoryContextSwitchTo(old);
+	if (sp == NULL)
+	{
+		MemoryContextDelete(st->cxt);
+		return NULL;
+	}
+	TqlmStrataAttach(sp, st, &opts);
+	TqlRunSpans(q, &opts, TqlmSink, st);
+	*strata = sp;
+	return st;
+}
+
 /* Run a metrics query over a grid: the output series, in text order */
 static TqlmSeries **
 run_metrics(const TqlQuery *q, const TqlmGrid *grid, int max_exemplars,
@@ -258,12 +293,53 @@ run_metrics(const TqlQuery *q, const TqlmGrid *grid, int max_exemplars,
 	bool		span_level;
 	int			n;
 
+	TqlmStrata *sp = NULL;
+
 	TqlRunOptionsInit(&opts);
 	adaptive = choose_sampling(q, &opts);
 	span_level = opts.span_sample < 1.0 && opts.trace_sample >= 1.0;
-	st = run_once(q, grid, max_exemplars, opts.span_sample, opts.trace_sample,
-				  adaptive && span_level, &kept);
-	if (adaptive && kept < 1.0)
+	if (span_level &&
+		(st = run_strata(q, grid, max_exemplars, opts.span_sample, &sp)) != NULL)
+	{
+		double		err = adaptive ? TqlmStrataError(sp) : 0.0;
+		int64		gread,
+					gtotal;
+		double		read;
+
+		if (err > TQLM_ADAPTIVE_MAX_ERROR)
+		{
+			double		want = opts.span_sample *
+				(err / TQLM_ADAPTIVE_MAX_ERROR) * (err / TQLM_ADAPTIVE_MAX_ERROR);
+
+			elog(DEBUG1, "TraceQL metrics stratified sample: fraction %g, largest relative error %g, fraction wanted %g",
+				 opts.span_sample, err, want);
+			MemoryContextDelete(st->cxt);
+			if (want >= 0.5)
+			{
+				sp = NULL;
+				st = run_once(q, grid, max_exemplars, 1.0, 1.0, false, &kept);
+			}
+			else
+			{
+				opts.span_sample = want;
+				st = run_strata(q, grid, max_exemplars, want, &sp);
+			}
+		}
+		if (sp != NULL)
+		{
+			read = TqlmStrataReadFraction(sp, &gread, &gtotal);
+			scale = 1.0 / TQLM_WEIGHT_ONE;
+			ereport(NOTICE,
+					(errmsg("TraceQL metrics read %lld of %lld chunk groups (%.4g%% of the spans in range)",
+							(long long) gread, (long long) gtotal, read * 100.0),
+					 errdetail("Series whose values are in few chunk groups are exact; the others are scaled by the sampling fraction of the groups holding them (%.4g).",
+							   opts.span_sample)));
+		}
+	}
+	else
+		st = run_once(q, grid, max_exemplars, opts.span_sample, opts.trace_sample,
+					  adaptive && span_level, &kept);
+	if (sp == NULL && adaptive && kept < 1.0)
 	{
 		double		want = 1.0;
 
@@ -294,7 +370,8 @@ run_metrics(const TqlQuery *q, const TqlmGrid *grid, int max_exemplars,
 						  opts.trace_sample, false, &kept);
 		}
 	}
-	if ((opts.span_sample < 1.0 || opts.trace_sample < 1.0) && kept < 1.0)
+	if (sp == NULL && (opts.span_sample < 1.0 || opts.trace_sample < 1.0) &&
+		kept < 1.0)
 	{
 		if (kept > 0.0)
 			scale = 1.0 / kept;
