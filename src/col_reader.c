@@ -1144,6 +1144,8 @@ group_chunk(const ColGroupInfo *info, AttrNumber attno)
 		attno > rs->footer->natts ||
 		TupleDescAttr(rs->tupdesc, attno - 1)->attisdropped)
 		return NULL;
+	/* the column need not be one the reader decodes: load its section */
+	need_column(unconstify(ColReadState *, rs), attno - 1);
 	return COL_CHUNK(rs->footer, attno - 1, info->group);
 }
 
