@@ -483,33 +483,25 @@ TqlmSink(void *arg, const TqlSpanBatch *b)
 				break;
 			}
 		case TQL_MF_MIN_OVER_TIME:
-			if (st->strata != NULL)
-				TqlmStrataWeights(st, group, n, st->weights);
-			for (i = 0; i < n; i++)
-			{
-				double	   *cell;
-
-				if (series[i] < 0 || isnan(fv[i]))
-					continue;
-				cell = &st->sums[series[i]][bucket[i]];
-				if (isnan(*cell) || fv[i] < *cell)
-					*cell = fv[i];
-			}
-			break;
 		case TQL_MF_MAX_OVER_TIME:
-			if (st->strata != NULL)
-				TqlmStrataWeights(st, group, n, st->weights);
-			for (i = 0; i < n; i++)
 			{
-				double	   *cell;
+				/* one loop: compare as minima, negating for max */
+				double		sign = st->func == TQL_MF_MIN_OVER_TIME ? 1.0 : -1.0;
 
-				if (series[i] < 0 || isnan(fv[i]))
-					continue;
-				cell = &st->sums[series[i]][bucket[i]];
-				if (isnan(*cell) || fv[i] > *cell)
-					*cell = fv[i];
+				if (st->strata != NULL)
+					TqlmStrataWeights(st, group, n, st->weights);
+				for (i = 0; i < n; i++)
+				{
+					double	   *cell;
+
+					if (series[i] < 0 || isnan(fv[i]))
+						continue;
+					cell = &st->sums[series[i]][bucket[i]];
+					if (isnan(*cell) || sign * fv[i] < sign * *cell)
+						*cell = fv[i];
+				}
+				break;
 			}
-			break;
 		case TQL_MF_SUM_OVER_TIME:
 		case TQL_MF_AVG_OVER_TIME:
 			for (i = 0; i < n; i++)
