@@ -35,6 +35,8 @@
  *   a jsonb column that occur in the last batch's chunk group (from the
  *   shredded key directory, without decoding values) and ColBatchReadKey
  *   reads one key for the last batch's rows, as ColReadAddKey would have.
+ *   Likewise ColBatchReadColumn decodes a column that was not projected
+ *   for the last batch's rows (callers that decode columns on demand).
  * - A batch is one chunk group (at most COL_CHUNK_ROWS rows).  Its memory
  *   belongs to the read state and is reset by the next ColReadNext or
  *   ColEndRead; copy what must live longer.
@@ -54,9 +56,10 @@
  * the stripe: the same data gives the same identities in every scan) and
  * carries its row count; ColGroupDictSet and ColGroupMinMax give its
  * stored metadata for one column (the dictionary set and zone map kept in
- * the stripe footer, so no I/O).  Rows this transaction has buffered and
- * not yet written come in batches of their own: the filter sees them with
- * info.buffered set and no metadata.
+ * the stripe footer, so no I/O); ColGroupMayContain tests one value as an
+ * equality predicate would (zone map, dictionary set, bloom filter).  Rows
+ * this transaction has buffered and not yet written come in batches of
+ * their own: the filter sees them with info.buffered set and no metadata.
  *
  * Copyright (c) 2026, the tempo authors
  *
@@ -199,6 +202,7 @@ extern void ColReadAddKey(ColReadState *rs, AttrNumber attno, const char *key);
 extern char **ColBatchKeyNames(ColReadState *rs, AttrNumber attno, int *nkeys);
 extern ColKeyVector *ColBatchReadKey(ColReadState *rs, AttrNumber attno,
 									 const char *key);
+extern ColVector *ColBatchReadColumn(ColReadState *rs, AttrNumber attno);
 extern bool ColReadNext(ColReadState *rs, ColBatch **batch);
 extern void ColRescan(ColReadState *rs);
 extern void ColReadGetStats(ColReadState *rs, ColReadStats *stats);
@@ -208,6 +212,8 @@ extern const uint32 *ColGroupDictSet(const ColGroupInfo *info,
 									 AttrNumber attno, int *n);
 extern bool ColGroupMinMax(const ColGroupInfo *info, AttrNumber attno,
 						   Datum *min, Datum *max);
+extern bool ColGroupMayContain(const ColGroupInfo *info, AttrNumber attno,
+							   Datum value);
 extern uint32 ColGroupHashText(Datum value);
 extern void ColEndRead(ColReadState *rs);
 

@@ -1186,6 +1186,31 @@ ColGroupMinMax(const ColGroupInfo *info, AttrNumber attno,
 	return true;
 }
 
+/*
+ * ColGroupMayContain
+ *		false when the stored metadata of column attno's chunk in the group a
+ *		filter is offered (zone map, dictionary set, bloom filter) proves
+ *		that no row equals value (C collation for text); true otherwise,
+ *		and for buffered rows.  The same test as an equality predicate's,
+ *		for callers that look for one of several values.
+ */
+bool
+ColGroupMayContain(const ColGroupInfo *info, AttrNumber attno, Datum value)
+{
+	const ColChunkDesc *cd = group_chunk(info, attno);
+	const ColReadState *rs = info->meta;
+	ColPredicate p;
+
+	if (cd == NULL)
+		return true;
+	p.attno = attno;
+	p.op = COL_OP_EQ;
+	p.value = value;
+	p.collation = InvalidOid;
+	return !chunk_excludes(&rs->types[attno - 1], cd,
+						   rs->footer->group_rows[info->group], &p);
+}
+
 /* The hash dictionary sets hold for a text value */
 uint32
 ColGroupHashText(Datum value)
@@ -1324,6 +1349,54 @@ ColBatchReadKey(ColReadState *rs, AttrNumber attno, const char *key)
 	}
 	MemoryContextSwitchTo(old);
 	return kv;
+}
+
+/*
+ * ColBatchReadColumn
+ *		Column attno for the rows of the last batch, as if it had been
+ *		projected, for callers that decode a column only when they need it
+ *		(a filter's second condition once the first left rows, a trace's
+ *		fields once a row of it is found).  The vector is also stored in
+ *		the batch (batch->cols[attno - 1]) and lives in batch memory.
+ */
+ColVector *
+ColBatchReadColumn(ColReadState *rs, AttrNumber attno)
+{
+	MemoryContext old;
+	ColVector  *vec;
+	int			a = attno - 1;
+
+	if (attno < 1 || attno > rs->natts ||
+		TupleDescAttr(rs->tupdesc, a)->attisdropped)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("column %d cannot be read", attno)));
+	if (rs->batch.cols[a] != NULL)
+		return rs->batch.cols[a];
+	old = MemoryContextSwitchTo(rs->batch_cxt);
+	if (rs->batch_group < 0)
+		vec = pending_column(rs, a);
+	else
+	{
+		int			g = rs->batch_group;
+		ColVector **full = palloc0(sizeof(ColVector *) * rs->natts);
+
+		vec = group_column(rs, g, a, full);
+		if (rs->batch.rownums != NULL)
+		{
+			uint64		base = rs->stripes[rs->cur].first_row +
+				rs->footer->group_first[g];
+			int		   *selrows = palloc(sizeof(int) * rs->batch.nrows);
+			int			i;
+
+			for (i = 0; i < rs->batch.nrows; i++)
+				selrows[i] = (int) (rs->batch.rownums[i] - base);
+			compact_vector(vec, selrows, rs->batch.nrows);
+		}
+	}
+	rs->batch.cols[a] = vec;
+	MemoryContextSwitchTo(old);
+	return vec;
 }
 
 void

@@ -1266,6 +1266,8 @@ list_partitions(int64 start_ns, int64 end_ns, int *n)
 typedef struct TenantList
 {
 	List	   *names;
+	Oid			relid;			/* partition of the last group offered */
+	AttrNumber	attno;			/* its tenant column */
 } TenantList;
 
 static void
@@ -1309,6 +1311,36 @@ collect_tenants(void *arg, ExecSource *src, const int64 *start, int n,
 }
 
 /*
+ * A chunk group whose tenant zone map has min = max holds one tenant: take
+ * it from the footer and skip the group (no column is decoded).  Others
+ * are read by collect_tenants.  Compaction sorts by tenant first, so
+ * nearly every group is of the first kind.
+ */
+static bool
+tenant_group_filter(void *arg, const ColGroupInfo *g)
+{
+	TenantList *tl = arg;
+	Datum		min,
+				max;
+
+	if (g->buffered)
+		return true;
+	if (g->relid != tl->relid)
+	{
+		tl->relid = g->relid;
+		tl->attno = get_attnum(g->relid, ExecColNames[EC_TENANT]);
+	}
+	if (tl->attno != InvalidAttrNumber &&
+		ColGroupMinMax(g, tl->attno, &min, &max) &&
+		datumIsEqual(min, max, false, -1))
+	{
+		tenant_list_add(tl, TextDatumGetCString(min));
+		return false;
+	}
+	return true;
+}
+
+/*
  * ExecPlanTenants
  *		The tenants to run a trace-assembling plan for, one run each; NIL
  *		when one run is enough (a single tenant, or none at all).
@@ -1330,8 +1362,14 @@ ExecPlanTenants(ExecPlan *plan)
 			tenant_list_add(tl, plan->tenants[i]);
 	}
 	else
+	{
+		plan->scan_filter = tenant_group_filter;
+		plan->scan_filter_arg = tl;
 		ExecScanSpans(plan, bms_make_singleton(EC_TENANT + 1), NULL, NULL, 0,
 					  NULL, collect_tenants, tl);
+		plan->scan_filter = NULL;
+		plan->scan_filter_arg = NULL;
+	}
 	return list_length(tl->names) > 1 ? tl->names : NIL;
 }
 
@@ -1440,9 +1478,68 @@ heap_next_batch(HeapBatchScan *hs, ColBatch **out)
 	return n > 0;
 }
 
+/*
+ * ExecSourceColumn
+ *		Column col of a batch: decoded now when the scan left it for later
+ *		(plan->lazy_cols), NULL when the scan does not read it.
+ */
+ColVector *
+ExecSourceColumn(ExecSource *src, ExecCol col)
+{
+	AttrNumber	attno = src->attnos[col];
+	ColVector  *cv;
+
+	if (attno <= 0)
+		return NULL;
+	cv = src->batch->cols[attno - 1];
+	if (cv == NULL && src->rs != NULL &&
+		bms_is_member(col + 1, src->plan->lazy_cols))
+		cv = ColBatchReadColumn(src->rs, attno);
+	return cv;
+}
+
+/*
+ * ExecSourceKey
+ *		The values of the plan's attribute key number key for a batch, read
+ *		now when the scan left keys for later (plan->lazy_keys).
+ */
+ColKeyVector *
+ExecSourceKey(ExecSource *src, int key)
+{
+	ExecPlan   *plan = src->plan;
+
+	if (src->keymap != NULL && src->keymap[key] >= 0)
+		return src->batch->keys[src->keymap[key]];
+	if (src->rs == NULL || src->keywant == NULL || !src->keywant[key])
+		elog(ERROR, "attribute key \"%s\" was not read", plan->key_names[key]);
+	if (src->lazykeys[key] == NULL)
+		src->lazykeys[key] = ColBatchReadKey(src->rs,
+											 src->attnos[plan->key_cols[key]],
+											 plan->key_names[key]);
+	return src->lazykeys[key];
+}
+
+/* Two group filters, both of which must keep a group */
+typedef struct ScanFilters
+{
+	ColGroupFilter first;
+	void	   *first_arg;
+	ColGroupFilter second;
+	void	   *second_arg;
+} ScanFilters;
+
+static bool
+both_filters(void *arg, const ColGroupInfo *g)
+{
+	ScanFilters *sf = arg;
+
+	return sf->first(sf->first_arg, g) && sf->second(sf->second_arg, g);
+}
+
 /* A heap partition's batch, offered to the group filter after reading */
 static bool
-heap_batch_offer(const TqlRunOptions *opts, Oid relid, ColBatch *b, int n)
+heap_batch_offer(ColGroupFilter filter, void *filter_arg, Oid relid,
+				 ColBatch *b, int n)
 {
 	ColGroupInfo info;
 
@@ -1452,7 +1549,7 @@ heap_batch_offer(const TqlRunOptions *opts, Oid relid, ColBatch *b, int n)
 	info.nrows = b->nrows;
 	info.first_rownum = b->first_rownum;
 	info.buffered = true;
-	return opts->group_filter(opts->group_filter_arg, &info);
+	return filter(filter_arg, &info);
 }
 
 /*
@@ -1479,11 +1576,34 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 	int64		lo = opts->start_ns;
 	int64		hi = opts->end_ns;
 	bool		lo_excl = opts->start_exclusive;
+	ColGroupFilter gfilter = NULL;
+	void	   *gfilter_arg = NULL;
+	ScanFilters sf;
 
 	if (!plan->tenancy_done)
 		apply_tenancy(plan, spans_relid());
 	if (hi < lo)
 		return;
+	/* the options' group filter (sampling: span mode only), then ours */
+	if (opts->group_filter != NULL && !plan->trace_mode)
+	{
+		gfilter = opts->group_filter;
+		gfilter_arg = opts->group_filter_arg;
+	}
+	if (plan->scan_filter != NULL && gfilter != NULL)
+	{
+		sf.first = gfilter;
+		sf.first_arg = gfilter_arg;
+		sf.second = plan->scan_filter;
+		sf.second_arg = plan->scan_filter_arg;
+		gfilter = both_filters;
+		gfilter_arg = &sf;
+	}
+	else if (plan->scan_filter != NULL)
+	{
+		gfilter = plan->scan_filter;
+		gfilter_arg = plan->scan_filter_arg;
+	}
 	parts = list_partitions(lo, hi, &nparts);	/* checks privileges */
 	if (plan->no_tenant)
 		return;
@@ -1518,7 +1638,9 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 						(errcode(ERRCODE_UNDEFINED_COLUMN),
 						 errmsg("partition \"%s\" of tempo.spans has no column \"%s\"",
 								RelationGetRelationName(rel), ExecColNames[c])));
-			if (bms_is_member(c + 1, cols))
+			if (bms_is_member(c + 1, cols) &&
+				(!columnar || !bms_is_member(c + 1, plan->lazy_cols) ||
+				 c == EC_START_NS || c == EC_TENANT))
 				attrs = bms_add_member(attrs, attnos[c]);
 		}
 
@@ -1575,14 +1697,13 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 			int			nread = 0;
 
 			rs = ColBeginRead(rel, GetActiveSnapshot(), attrs, preds, npreds, NULL);
-			if (opts->group_filter != NULL && !plan->trace_mode)
-				ColReadSetGroupFilter(rs, opts->group_filter,
-									  opts->group_filter_arg);
+			if (gfilter != NULL)
+				ColReadSetGroupFilter(rs, gfilter, gfilter_arg);
 			if (keymap)
 				for (k = 0; k < plan->nkeys; k++)
 				{
 					keymap[k] = -1;
-					if (!keys[k])
+					if (!keys[k] || plan->lazy_keys)
 						continue;
 					ColReadAddKey(rs, attnos[plan->key_cols[k]], plan->key_names[k]);
 					keymap[k] = nread++;
@@ -1633,8 +1754,9 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 			if (columnar ? !ColReadNext(rs, &b) : !heap_next_batch(&hs, &b))
 				break;
 			CHECK_FOR_INTERRUPTS();
-			if (!columnar && opts->group_filter != NULL && !plan->trace_mode &&
-				!heap_batch_offer(opts, parts[pi].relid, b, nheap++))
+			if (!columnar && gfilter != NULL &&
+				!heap_batch_offer(gfilter, gfilter_arg, parts[pi].relid, b,
+								  nheap++))
 				continue;
 			MemoryContextReset(batchcxt);
 			old = MemoryContextSwitchTo(batchcxt);
@@ -1645,6 +1767,13 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 			src.relid = parts[pi].relid;
 			src.attnos = attnos;
 			src.keymap = keymap;
+			if (columnar)
+			{
+				src.rs = rs;
+				src.keywant = keys;
+				if (keymap != NULL && plan->lazy_keys)
+					src.lazykeys = palloc0(sizeof(ColKeyVector *) * plan->nkeys);
+			}
 
 			sv = b->cols[attnos[EC_START_NS] - 1];
 			start = (const int64 *) sv->values;
@@ -1784,7 +1913,6 @@ span_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *row
 	SpanRun    *run = arg;
 	ExecPlan   *plan = run->plan;
 	const TqlRunOptions *opts = plan->opts;
-	ColBatch   *b = src->batch;
 	int		   *sel = NULL;
 	int			m = n;
 	int			c,
@@ -1794,8 +1922,6 @@ span_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *row
 	bool		need_tid;
 
 	need_tid = !opts->skip_ids || opts->max_traces > 0 || opts->trace_sample < 1.0;
-	if (need_tid)
-		tid = b->cols[src->attnos[EC_TRACE_ID] - 1];
 
 	/* the conditions, each on the rows the previous ones left */
 	if (plan->nspan_conds > 0)
@@ -1823,13 +1949,15 @@ span_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *row
 	}
 	if (m == 0)
 		return true;
+	if (need_tid)
+		tid = ExecSourceColumn(src, EC_TRACE_ID);
 
 	/* trace sampling and the trace limit */
 	run->matched += m;
 	if (opts->trace_sample < 1.0 || opts->max_traces > 0)
 	{
 		int			j = 0;
-		ColVector  *sv = run->delivered ? b->cols[src->attnos[EC_SPAN_ID] - 1] : NULL;
+		ColVector  *sv = run->delivered ? ExecSourceColumn(src, EC_SPAN_ID) : NULL;
 
 		if (rows == NULL)
 		{
@@ -1904,7 +2032,7 @@ span_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *row
 	}
 	if (!opts->skip_duration)
 	{
-		ColVector  *dv = b->cols[src->attnos[EC_DURATION] - 1];
+		ColVector  *dv = ExecSourceColumn(src, EC_DURATION);
 
 		if (rows == NULL)
 			out.duration_ns = (const int64 *) dv->values;
@@ -1919,7 +2047,7 @@ span_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *row
 	}
 	if (!opts->skip_ids)
 	{
-		ColVector  *sv = b->cols[src->attnos[EC_SPAN_ID] - 1];
+		ColVector  *sv = ExecSourceColumn(src, EC_SPAN_ID);
 		uint8	   *t = palloc(16 * (Size) m);
 		uint8	   *s = palloc(8 * (Size) m);
 
@@ -1942,8 +2070,8 @@ span_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *row
 	}
 	if (opts->want_attributes)
 	{
-		ColVector  *sa = b->cols[src->attnos[EC_SPAN_ATTRS] - 1];
-		ColVector  *ra = b->cols[src->attnos[EC_RESOURCE_ATTRS] - 1];
+		ColVector  *sa = ExecSourceColumn(src, EC_SPAN_ATTRS);
+		ColVector  *ra = ExecSourceColumn(src, EC_RESOURCE_ATTRS);
 
 		out.span_attributes = palloc(sizeof(Jsonb *) * m);
 		out.resource_attributes = palloc(sizeof(Jsonb *) * m);
@@ -2160,6 +2288,13 @@ TqlRunSpans(const TqlQuery *query, const TqlRunOptions *opts,
 			o->group_filter_arg = &run;
 			plan->opts = o;
 		}
+		/*
+		 * Columns and keys are decoded as the conditions reach them: the
+		 * rows a condition drops spare the next ones' columns, and a batch
+		 * without matches decodes nothing of its result columns.
+		 */
+		plan->lazy_cols = cols;
+		plan->lazy_keys = true;
 		ExecScanSpans(plan, cols, ExecAllKeys(plan), plan->push, plan->npush, NULL,
 					  span_batch, &run);
 		plan->opts = opts;

@@ -543,11 +543,11 @@ text_ptr(Datum d, int32 *len)
 static ColVector *
 batch_col(ExecSource *src, ExecCol col)
 {
-	AttrNumber	attno = src->attnos[col];
+	ColVector  *cv = ExecSourceColumn(src, col);
 
-	if (attno <= 0 || src->batch->cols[attno - 1] == NULL)
+	if (cv == NULL)
 		elog(ERROR, "column \"%s\" was not read", ExecColNames[col]);
-	return src->batch->cols[attno - 1];
+	return cv;
 }
 
 static ExecVec *
@@ -717,7 +717,7 @@ key_val(const ColKeyVector *kv, int i, ExecVal *out)
 static ColKeyVector *
 batch_key(ExecSource *src, int key)
 {
-	return src->batch->keys[src->keymap[key]];
+	return ExecSourceKey(src, key);
 }
 
 static ExecVec *

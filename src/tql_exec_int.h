@@ -250,6 +250,25 @@ typedef struct ExecPlan
 	TqlExpr   **selects;
 
 	struct Formula *formula;	/* trace mode: which atoms a trace needs */
+
+	/*
+	 * A chunk-group filter of the executor's own for the next scans (tenant
+	 * discovery, trace id lookups), applied after the options' one; NULL
+	 * when none.
+	 */
+	ColGroupFilter scan_filter;
+	void	   *scan_filter_arg;
+
+	/*
+	 * Columns (ExecCol + 1) that the next scans of tempo_columnar
+	 * partitions decode only when a batch's consumer first asks for them
+	 * (ExecSourceColumn), and whether attribute keys are read that way too
+	 * (ExecSourceKey): a condition that leaves no row spares the others'
+	 * columns, a lookup's chunk group without the trace spares all but the
+	 * trace ids.
+	 */
+	Bitmapset  *lazy_cols;
+	bool		lazy_keys;
 } ExecPlan;
 
 /* Where the evaluator takes values from: a batch, or a trace. */
@@ -261,7 +280,10 @@ typedef struct ExecSource
 	/* batch */
 	ColBatch   *batch;
 	const AttrNumber *attnos;	/* [EC_NCOLS] partition column numbers */
-	const int  *keymap;			/* [plan->nkeys] batch key index */
+	const int  *keymap;			/* [plan->nkeys] batch key index, or -1 */
+	ColReadState *rs;			/* columnar batch: its reader (lazy reads) */
+	const bool *keywant;		/* [plan->nkeys] keys the scan may read */
+	ColKeyVector **lazykeys;	/* [plan->nkeys] keys read on demand */
 	/* trace */
 	ExecTrace  *trace;
 	/* per-field value cache, [plan->nfields], row-indexed */
@@ -282,6 +304,8 @@ extern void ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 					 bool (*fn) (void *arg, ExecSource *src, const int64 *start,
 								 int nrows, const int *rows),
 					 void *arg);
+extern ColVector *ExecSourceColumn(ExecSource *src, ExecCol col);
+extern ColKeyVector *ExecSourceKey(ExecSource *src, int key);
 extern Bitmapset *ExecFieldColumns(ExecPlan *plan, Bitmapset *cols,
 								   const bool *fieldmask);
 extern const bool *ExecAllKeys(ExecPlan *plan);

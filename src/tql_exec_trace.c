@@ -20,11 +20,13 @@
  *	  reader as in span mode.
  *
  *	pass 2 (assembly): the spans of the candidates are read (by trace id,
- *	  one bloom-filtered lookup per trace, when there are at most
- *	  EXEC_POINT_LOOKUPS of them, or, when the number of results is
- *	  limited, for the first batches of them; else in one scan with a
- *	  hash probe per row) and kept as ExecSpans holding only the fields
- *	  the query reads.
+ *	  in one lookup scan per batch of ids that reads only the chunk groups
+ *	  whose trace id zone maps and blooms may hold one of them, when there
+ *	  are at most EXEC_POINT_LOOKUPS of them, or, when the number of
+ *	  results is limited, for the first batches of them; candidates the
+ *	  caller gives, which all match, in one lookup scan for up to
+ *	  EXEC_LOOKUP_IDS; else in one scan with a hash probe per row) and
+ *	  kept as ExecSpans holding only the fields the query reads.
  *
  * Memory: the bytes held for the spans of pass 2 (records, values,
  * trace headers) are counted and checked after every batch against
@@ -67,13 +69,16 @@
 #include "common/hashfn.h"
 #include "miscadmin.h"
 #include "utils/float.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "tempo_ids.h"
 #include "tql_exec_int.h"
 
-/* candidate traces read by single trace id lookups, at most, per batch */
+/* candidate traces read by one trace id lookup scan, at most, per batch */
 #define EXEC_POINT_LOOKUPS 64
+/* given candidates read by one lookup scan, at most (else a full scan) */
+#define EXEC_LOOKUP_IDS 1024
 /* batches of lookups tried before a full scan, when results are limited */
 #define EXEC_LOOKUP_BATCHES 2
 
@@ -220,7 +225,6 @@ typedef struct Assembly
 	Size		arena_left;
 	Size		used;			/* bytes held for the round's traces */
 	long		ntraces;
-	const uint8 *only;			/* trace id lookup: rows of this trace only */
 	/* classes of traces left for later rounds */
 	RoundClass *queue;
 	int			nqueue;
@@ -378,49 +382,41 @@ assemble_batch(void *arg, ExecSource *src, const int64 *start, int n, const int 
 {
 	Assembly   *as = arg;
 	ExecPlan   *plan = as->plan;
-	ColBatch   *b = src->batch;
-	ColVector  *tid = b->cols[src->attnos[EC_TRACE_ID] - 1];
-	ColVector  *sid = b->cols[src->attnos[EC_SPAN_ID] - 1];
-	ColVector  *pid = b->cols[src->attnos[EC_PARENT_SPAN_ID] - 1];
-	ColVector  *dur = b->cols[src->attnos[EC_DURATION] - 1];
+	ColVector  *tid = ExecSourceColumn(src, EC_TRACE_ID);
+	ColVector  *sid,
+			   *pid,
+			   *dur;
 	ColVector  *sa = NULL,
 			   *ra = NULL;
-	ExecVec   **vecs = palloc0(sizeof(ExecVec *) * Max(as->nfields, 1));
-	const char ***interned = palloc0(sizeof(char **) * Max(as->nfields, 1));
+	ExecVec   **vecs;
+	const char ***interned;
 	const uint8 *last_id = NULL;
 	ExecTrace  *last = NULL;
+	int		   *keep = palloc(sizeof(int) * Max(n, 1));
+	int			nkeep = 0;
 	int			j,
 				f;
 	Size		spansize = MAXALIGN(sizeof(ExecSpan)) +
 		sizeof(ExecVal) * Max(as->nfields, 1);
 
-	if (plan->opts->want_attributes)
-	{
-		sa = b->cols[src->attnos[EC_SPAN_ATTRS] - 1];
-		ra = b->cols[src->attnos[EC_RESOURCE_ATTRS] - 1];
-	}
-	for (f = 0; f < as->nfields; f++)
-		if (as->stored[f])
-			vecs[f] = ExecFieldValues(src, f);
-
+	/*
+	 * First the rows of the round's traces, from the trace ids alone: the
+	 * other columns (decoded on demand, see run_rounds) are read only for a
+	 * batch that has some.
+	 */
 	for (j = 0; j < n; j++)
 	{
 		int			r = rows ? rows[j] : j;
 		const uint8 *id = (const uint8 *) DatumGetPointer(tid->values[r]);
-		ExecTrace  *t;
-		ExecSpan   *sp;
 
 		/* the spans of a trace are usually stored together */
-		if (last_id != NULL && memcmp(id, last_id, 16) == 0)
-			t = last;
-		else
+		if (last_id == NULL || memcmp(id, last_id, 16) != 0)
 		{
 			uint32		h = trace_hash(id);
-			TraceEntry *e;
 			bool		found;
 
-			if (as->only != NULL && memcmp(id, as->only, 16) != 0)
-				continue;
+			last_id = id;
+			last = NULL;
 			if (as->mod > 1 && h % as->mod != as->res)
 				continue;
 			if (as->sample < 1.0 && (double) h / 4294967296.0 >= as->sample)
@@ -431,6 +427,46 @@ assemble_batch(void *arg, ExecSource *src, const int64 *start, int n, const int 
 				if (!found)
 					continue;
 			}
+			last = (ExecTrace *) 1;		/* wanted; made below */
+		}
+		if (last == NULL)
+			continue;
+		keep[nkeep++] = r;
+	}
+	if (nkeep == 0)
+		return true;
+
+	sid = ExecSourceColumn(src, EC_SPAN_ID);
+	pid = ExecSourceColumn(src, EC_PARENT_SPAN_ID);
+	dur = ExecSourceColumn(src, EC_DURATION);
+	if (plan->opts->want_attributes)
+	{
+		sa = ExecSourceColumn(src, EC_SPAN_ATTRS);
+		ra = ExecSourceColumn(src, EC_RESOURCE_ATTRS);
+	}
+	vecs = palloc0(sizeof(ExecVec *) * Max(as->nfields, 1));
+	interned = palloc0(sizeof(char **) * Max(as->nfields, 1));
+	for (f = 0; f < as->nfields; f++)
+		if (as->stored[f])
+			vecs[f] = ExecFieldValues(src, f);
+
+	last_id = NULL;
+	last = NULL;
+	for (j = 0; j < nkeep; j++)
+	{
+		int			r = keep[j];
+		const uint8 *id = (const uint8 *) DatumGetPointer(tid->values[r]);
+		ExecTrace  *t;
+		ExecSpan   *sp;
+
+		if (last_id != NULL && memcmp(id, last_id, 16) == 0)
+			t = last;
+		else
+		{
+			uint32		h = trace_hash(id);
+			TraceEntry *e;
+			bool		found;
+
 			e = hash_search_with_hash_value(as->traces, id, h, HASH_ENTER, &found);
 			if (!found)
 			{
@@ -1312,11 +1348,43 @@ ExecTracePipeline(ExecPlan *plan, ExecTrace *trace, ExecSpanset **sets)
  * ---------------------------------------------------------------------
  */
 
+/* Group filter of a lookup of several trace ids */
+typedef struct IdFilter
+{
+	List	   *ids;			/* trace ids (16 bytes each) */
+	Oid			relid;			/* partition of the last group offered */
+	AttrNumber	attno;			/* its trace_id column */
+} IdFilter;
+
+static bool
+id_group_filter(void *arg, const ColGroupInfo *g)
+{
+	IdFilter   *idf = arg;
+	ListCell   *lc;
+
+	if (g->buffered)
+		return true;
+	if (g->relid != idf->relid)
+	{
+		idf->relid = g->relid;
+		idf->attno = get_attnum(g->relid, ExecColNames[EC_TRACE_ID]);
+	}
+	if (idf->attno == InvalidAttrNumber)
+		return true;
+	foreach(lc, idf->ids)
+	{
+		if (ColGroupMayContain(g, idf->attno, PointerGetDatum(lfirst(lc))))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Assemble the traces the Assembly accepts (all candidates, or those of
- * the trace id list point, looked up one by one) in as many rounds as
- * memory needs, and run the pipeline over each.  Returns false once the
- * limit of matched traces is reached.
+ * the trace id list point, read in one scan that skips the chunk groups
+ * holding none of them) in as many rounds as memory needs, and run the
+ * pipeline over each.  Returns false once the limit of matched traces is
+ * reached.
  */
 static bool
 run_rounds(Assembly *as, Bitmapset *cols, List *point, ExecTraceSink sink,
@@ -1338,22 +1406,43 @@ run_rounds(Assembly *as, Bitmapset *cols, List *point, ExecTraceSink sink,
 		as->res = as->queue[as->nqueue - 1].res;
 		as->nqueue--;
 		new_store(as, runcxt);
+		/* trace ids first, the rest for the batches with wanted rows */
+		plan->lazy_cols = bms_del_member(bms_copy(cols), EC_TRACE_ID + 1);
+		plan->lazy_keys = true;
 		if (point != NIL)
 		{
+			IdFilter	idf;
+			HTAB	   *saved = as->cand;
 			ListCell   *lc;
 
-			/* a lookup's chunk groups hold other traces too: skip them */
+			/*
+			 * One scan for all the traces: the chunk groups whose trace id
+			 * zone maps and blooms rule all of them out are skipped, the
+			 * rows of other traces in the groups read are dropped by the
+			 * candidate probe.
+			 */
+			memset(&idf, 0, sizeof(idf));
+			idf.ids = point;
+			as->cand = trace_table("TraceQL lookups", as->store);
 			foreach(lc, point)
 			{
-				as->only = lfirst(lc);
-				ExecScanSpans(plan, cols, ExecAllKeys(plan), NULL, 0, as->only,
-							  assemble_batch, as);
+				bool		found;
+
+				(void) hash_search(as->cand, lfirst(lc), HASH_ENTER, &found);
 			}
-			as->only = NULL;
+			plan->scan_filter = id_group_filter;
+			plan->scan_filter_arg = &idf;
+			ExecScanSpans(plan, cols, ExecAllKeys(plan), NULL, 0, NULL,
+						  assemble_batch, as);
+			plan->scan_filter = NULL;
+			plan->scan_filter_arg = NULL;
+			as->cand = saved;
 		}
 		else
 			ExecScanSpans(plan, cols, ExecAllKeys(plan), NULL, 0, NULL,
 						  assemble_batch, as);
+		plan->lazy_cols = NULL;
+		plan->lazy_keys = false;
 
 		hash_seq_init(&seq, as->traces);
 		while ((e = hash_seq_search(&seq)) != NULL)
@@ -1521,6 +1610,18 @@ run_traces_one(ExecPlan *plan, int ncand, const uint8 *cand,
 	{
 		int			batches = 0;
 
+		/*
+		 * Given candidates are all wanted (search has already found that
+		 * they match): one lookup scan for up to EXEC_LOOKUP_IDS of them.
+		 * Pass 1 candidates may still fail the pipeline: with a limit, a
+		 * few small lookup batches usually fill it.
+		 */
+		if (cand != NULL && ncand <= EXEC_LOOKUP_IDS)
+		{
+			(void) run_rounds(&as, cols, take_candidates(candset, ncand),
+							  sink, arg, &nmatched);
+			return;
+		}
 		while (hash_get_num_entries(candset) > 0)
 		{
 			List	   *point;
