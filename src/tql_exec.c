@@ -1553,12 +1553,55 @@ heap_batch_offer(ColGroupFilter filter, void *filter_arg, Oid relid,
 }
 
 /*
- * ExecScan
+ * The last group filter of a columnar scan: after the others kept a chunk
+ * group, note whether its start time zone map lies inside the range, so
+ * that the scan need not decode start times to test the rows.
+ */
+typedef struct RangeFilter
+{
+	ColGroupFilter inner;
+	void	   *inner_arg;
+	AttrNumber	attno;			/* start_time_unix_nano */
+	int64		lo;
+	int64		hi;
+	bool		lo_excl;
+	bool		all_in;			/* the last group kept lies inside */
+} RangeFilter;
+
+static bool
+range_filter(void *arg, const ColGroupInfo *g)
+{
+	RangeFilter *rf = arg;
+	Datum		min,
+				max;
+
+	rf->all_in = false;
+	if (rf->inner != NULL && !rf->inner(rf->inner_arg, g))
+		return false;
+	if (!g->buffered && ColGroupMinMax(g, rf->attno, &min, &max))
+	{
+		int64		a = DatumGetInt64(min);
+		int64		b = DatumGetInt64(max);
+
+		rf->all_in = (rf->lo_excl ? a > rf->lo : a >= rf->lo) && b <= rf->hi;
+	}
+	return true;
+}
+
+/*
+ * ExecScanSpans
  *		Read the spans of the plan's time range and tenants, the columns in
  *		cols (a set of ExecCol + 1) and the plan's attribute keys k with
- *		keys[k] (keys NULL: none), the plan's
- *		attribute keys; call fn for every batch with the rows that lie in
- *		the range and belong to the tenants.  fn returns false to stop.
+ *		keys[k] (keys NULL: none); call fn for every batch with the rows
+ *		that lie in the range and belong to the tenants, and their start
+ *		times.  fn returns false to stop.
+ *
+ *		Columns in plan->lazy_cols (and keys, with plan->lazy_keys) of
+ *		tempo_columnar partitions are decoded when fn first asks for them
+ *		(ExecSourceColumn, ExecSourceKey).  When start_time_unix_nano is
+ *		one of them and a chunk group's zone map lies inside the range,
+ *		its rows are in range without a look at them and fn gets start =
+ *		NULL (it reads the column itself if it needs the values).
  */
 void
 ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
@@ -1627,6 +1670,9 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 		ColReadState *rs = NULL;
 		HeapBatchScan hs;
 		bool		columnar = ColIsColumnar(rel);
+		bool		lazy_start = columnar &&
+			bms_is_member(EC_START_NS + 1, plan->lazy_cols);
+		RangeFilter rf;
 		int			nheap = 0;
 		int			ncols_td = td->natts;
 
@@ -1640,7 +1686,7 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 								RelationGetRelationName(rel), ExecColNames[c])));
 			if (bms_is_member(c + 1, cols) &&
 				(!columnar || !bms_is_member(c + 1, plan->lazy_cols) ||
-				 c == EC_START_NS || c == EC_TENANT))
+				 c == EC_TENANT))
 				attrs = bms_add_member(attrs, attnos[c]);
 		}
 
@@ -1697,7 +1743,18 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 			int			nread = 0;
 
 			rs = ColBeginRead(rel, GetActiveSnapshot(), attrs, preds, npreds, NULL);
-			if (gfilter != NULL)
+			if (lazy_start)
+			{
+				memset(&rf, 0, sizeof(rf));
+				rf.inner = gfilter;
+				rf.inner_arg = gfilter_arg;
+				rf.attno = attnos[EC_START_NS];
+				rf.lo = lo;
+				rf.hi = hi;
+				rf.lo_excl = lo_excl;
+				ColReadSetGroupFilter(rs, range_filter, &rf);
+			}
+			else if (gfilter != NULL)
 				ColReadSetGroupFilter(rs, gfilter, gfilter_arg);
 			if (keymap)
 				for (k = 0; k < plan->nkeys; k++)
@@ -1775,15 +1832,26 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 					src.lazykeys = palloc0(sizeof(ColKeyVector *) * plan->nkeys);
 			}
 
-			sv = b->cols[attnos[EC_START_NS] - 1];
-			start = (const int64 *) sv->values;
 			rows = palloc(sizeof(int) * Max(n, 1));
-			for (i = 0; i < n; i++)
+			if (lazy_start && rf.all_in)
 			{
-				int64		t = start[i];
+				/* the zone map says every row is in range */
+				start = NULL;
+				for (i = 0; i < n; i++)
+					rows[i] = i;
+				m = n;
+			}
+			else
+			{
+				sv = ExecSourceColumn(&src, EC_START_NS);
+				start = (const int64 *) sv->values;
+				for (i = 0; i < n; i++)
+				{
+					int64		t = start[i];
 
-				if (!sv->isnull[i] && (lo_excl ? t > lo : t >= lo) && t <= hi)
-					rows[m++] = i;
+					if (!sv->isnull[i] && (lo_excl ? t > lo : t >= lo) && t <= hi)
+						rows[m++] = i;
+				}
 			}
 			if (m > 0 && plan->ntenants > 0)
 			{
@@ -1951,6 +2019,8 @@ span_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *row
 		return true;
 	if (need_tid)
 		tid = ExecSourceColumn(src, EC_TRACE_ID);
+	if (start == NULL)
+		start = (const int64 *) ExecSourceColumn(src, EC_START_NS)->values;
 
 	/* trace sampling and the trace limit */
 	run->matched += m;
@@ -2293,7 +2363,7 @@ TqlRunSpans(const TqlQuery *query, const TqlRunOptions *opts,
 		 * rows a condition drops spare the next ones' columns, and a batch
 		 * without matches decodes nothing of its result columns.
 		 */
-		plan->lazy_cols = cols;
+		plan->lazy_cols = bms_add_member(bms_copy(cols), EC_START_NS + 1);
 		plan->lazy_keys = true;
 		ExecScanSpans(plan, cols, ExecAllKeys(plan), plan->push, plan->npush, NULL,
 					  span_batch, &run);

@@ -1407,7 +1407,9 @@ run_rounds(Assembly *as, Bitmapset *cols, List *point, ExecTraceSink sink,
 		as->nqueue--;
 		new_store(as, runcxt);
 		/* trace ids first, the rest for the batches with wanted rows */
-		plan->lazy_cols = bms_del_member(bms_copy(cols), EC_TRACE_ID + 1);
+		plan->lazy_cols = bms_del_member(bms_del_member(bms_copy(cols),
+														EC_TRACE_ID + 1),
+										 EC_START_NS + 1);
 		plan->lazy_keys = true;
 		if (point != NIL)
 		{

@@ -690,6 +690,7 @@ tempo_search(PG_FUNCTION_ARGS)
 	ExecPlan   *plan;
 	SearchState ss;
 	bool		newest;
+	MemoryContext rowtmp;
 	int			i;
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -763,13 +764,25 @@ tempo_search(PG_FUNCTION_ARGS)
 	qsort(ss.rows, ss.nrows, sizeof(SearchRow), row_cmp);
 	/* a candidate trace id may be a trace in each of several tenants */
 	ss.nrows = Min(ss.nrows, max_traces);
-	MemoryContextSwitchTo(old);
+
+	/*
+	 * Each row is built in rowtmp, reset per row: the tuplestore keeps its
+	 * own copy, and parsing thousands of spansets into the call's context
+	 * would only grow it.
+	 */
+	rowtmp = AllocSetContextCreate(runcxt, "TraceQL search row",
+								   ALLOCSET_DEFAULT_SIZES);
 	for (i = 0; i < ss.nrows; i++)
 	{
 		SearchRow  *r = &ss.rows[i];
 		Datum		values[6];
 		bool		nulls[6] = {false, false, false, false, false, false};
-		TraceId    *tid = palloc(sizeof(TraceId));
+		TraceId    *tid;
+
+		CHECK_FOR_INTERRUPTS();
+		MemoryContextReset(rowtmp);
+		MemoryContextSwitchTo(rowtmp);
+		tid = palloc(sizeof(TraceId));
 
 		memcpy(tid->data, r->trace_id, 16);
 		values[0] = TraceIdPGetDatum(tid);
@@ -785,6 +798,7 @@ tempo_search(PG_FUNCTION_ARGS)
 		values[5] = DirectFunctionCall1(jsonb_in, CStringGetDatum(r->spansets));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	MemoryContextSwitchTo(old);
 	MemoryContextDelete(runcxt);
 	return (Datum) 0;
 }
