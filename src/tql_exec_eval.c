@@ -1254,6 +1254,121 @@ cmp_vec_static(const ExecVec *vec, const ExecVal *lit, bool lit_left,
 	}
 }
 
+/*
+ * attr op literal straight from a batch's key vector: the key stream's
+ * typed values are compared as they are (ints as int64, floats as double,
+ * strings as bytes, no copy), without an ExecVal per row; an array or a
+ * special double takes the general path.  Only for fields read from one
+ * key (span.x, resource.x) of a batch; false when it does not apply.  The
+ * rules are cmp_vals': values of another type than the literal's never
+ * compare (also for !=), ints and floats compare as numbers.
+ */
+static bool
+key_cmp_static(ExecSource *src, const TqlExpr *field, const ExecVal *lit,
+			   bool lit_left, const CmpOp *op, int n, const int *rows,
+			   uint8 *out)
+{
+	const ExecField *f;
+	ColKeyVector *kv;
+	bool		num = is_int_type(lit->type) || lit->type == TQL_TYPE_FLOAT;
+	bool		re = op->op == TQL_OP_RE || op->op == TQL_OP_NRE;
+	double		litf;
+	int			j;
+
+	if (src->batch == NULL || field->kind != TQL_EXPR_ATTRIBUTE)
+		return false;
+	f = &src->plan->fields[ExecFieldOf(src->plan, field)];
+	if ((f->kind != EF_SPAN_ATTR && f->kind != EF_RESOURCE_ATTR) ||
+		(f->span_key >= 0) == (f->res_key >= 0))
+		return false;
+	if (!num && lit->type != TQL_TYPE_STRING)
+		return false;
+	if (re && (lit->type != TQL_TYPE_STRING || op->re == NULL || lit_left))
+		return false;
+	if (num && re)
+		return false;
+	litf = lit->type == TQL_TYPE_FLOAT ? lit->u.f : (double) lit->u.i;
+	kv = ExecSourceKey(src, f->span_key >= 0 ? f->span_key : f->res_key);
+	for (j = 0; j < n; j++)
+	{
+		int			r = rows ? rows[j] : j;
+		int			c;
+
+		switch (kv->types[r])
+		{
+			case COL_KV_INT:
+				if (!num)
+				{
+					out[j] = false;
+					continue;
+				}
+				if (lit->type != TQL_TYPE_FLOAT)
+					c = (kv->ints[r] > lit->u.i) - (kv->ints[r] < lit->u.i);
+				else
+				{
+					double		x = (double) kv->ints[r];
+
+					if (isnan(litf))
+					{
+						out[j] = op->op == TQL_OP_NEQ;
+						continue;
+					}
+					c = (x > litf) - (x < litf);
+				}
+				break;
+			case COL_KV_FLOAT:
+				if (!num)
+				{
+					out[j] = false;
+					continue;
+				}
+				if (isnan(kv->floats[r]) || isnan(litf))
+				{
+					out[j] = op->op == TQL_OP_NEQ;
+					continue;
+				}
+				c = (kv->floats[r] > litf) - (kv->floats[r] < litf);
+				break;
+			case COL_KV_STRING:
+				{
+					text	   *t = kv->strings[r];
+					int			len = VARSIZE_ANY_EXHDR(t);
+
+					if (num)
+					{
+						out[j] = false;
+						continue;
+					}
+					if (re)
+					{
+						bool		m = regex_exec(op->re, VARDATA_ANY(t), len);
+
+						out[j] = op->op == TQL_OP_RE ? m : !m;
+						continue;
+					}
+					c = memcmp(VARDATA_ANY(t), lit->u.s, Min(len, lit->len));
+					if (c == 0)
+						c = (len > lit->len) - (len < lit->len);
+					break;
+				}
+			case COL_KV_OTHER:
+				{
+					ExecVal		v;
+
+					key_val(kv, r, &v);
+					out[j] = lit_left ? cmp_vals(lit, &v, op) : cmp_vals(&v, lit, op);
+					continue;
+				}
+			default:
+				/* absent, null, bool: never equal or ordered to the literal */
+				out[j] = false;
+				continue;
+		}
+		out[j] = order_result(op->op, lit_left ? -c : c);
+	}
+	return true;
+}
+
 /* Normalize a literal compared with an id field: lower case, left-padded */
 static void
 normalize_id_literal(ExecPlan *plan, const TqlExpr *field, ExecVal *lit)
@@ -1316,6 +1431,8 @@ eval_comparison(ExecSource *src, const TqlExpr *e, int n, const int *rows,
 
 		static_to_val(&(lit_left ? e->left : e->right)->value, &lit);
 		normalize_id_literal(src->plan, other, &lit);
+		if (key_cmp_static(src, other, &lit, lit_left, &op, n, rows, out))
+			return;
 		vec = ExecEvalValue(src, other, n, rows);
 		cmp_vec_static(vec, &lit, lit_left, &op, n, out);
 		return;
