@@ -906,6 +906,32 @@ ExecFieldValues(ExecSource *src, int field)
 	return src->cache[field];
 }
 
+/*
+ * ExecFieldKeyVector
+ *		The key vector a batch's field is read from, when the field is one
+ *		attribute key (span.x, resource.x) not yet computed as a vector;
+ *		else NULL.  With ExecKeyValue, a consumer that wants a few rows of a
+ *		batch (trace assembly) converts only those.
+ */
+ColKeyVector *
+ExecFieldKeyVector(ExecSource *src, int field)
+{
+	const ExecField *f = &src->plan->fields[field];
+
+	if (src->batch == NULL || src->cache[field] != NULL ||
+		(f->kind != EF_SPAN_ATTR && f->kind != EF_RESOURCE_ATTR) ||
+		(f->span_key >= 0) == (f->res_key >= 0))
+		return NULL;
+	return ExecSourceKey(src, f->span_key >= 0 ? f->span_key : f->res_key);
+}
+
+/* The value of row i of a key vector (strings copied) */
+void
+ExecKeyValue(const ColKeyVector *kv, int i, ExecVal *out)
+{
+	key_val(kv, i, out);
+}
+
 /* Does the expression read a trace-level field? */
 bool
 ExecExprIsTraceLevel(ExecPlan *plan, const TqlExpr *e)

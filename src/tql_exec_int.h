@@ -330,6 +330,8 @@ extern void ExecEvalPred(ExecSource *src, const TqlExpr *e, int n,
 						 const int *rows, uint8 *out);
 extern ExecVec *ExecEvalValue(ExecSource *src, const TqlExpr *e, int n,
 							  const int *rows);
+extern ColKeyVector *ExecFieldKeyVector(ExecSource *src, int field);
+extern void ExecKeyValue(const ColKeyVector *kv, int i, ExecVal *out);
 extern void ExecVecGet(const ExecVec *vec, int i, ExecVal *out);
 extern bool ExecValEqual(const ExecVal *a, const ExecVal *b);
 extern uint32 ExecValHash(const ExecVal *v);

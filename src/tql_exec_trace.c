@@ -389,6 +389,7 @@ assemble_batch(void *arg, ExecSource *src, const int64 *start, int n, const int 
 	ColVector  *sa = NULL,
 			   *ra = NULL;
 	ExecVec   **vecs;
+	ColKeyVector **kvs;
 	const char ***interned;
 	const uint8 *last_id = NULL;
 	ExecTrace  *last = NULL;
@@ -436,6 +437,8 @@ assemble_batch(void *arg, ExecSource *src, const int64 *start, int n, const int 
 	if (nkeep == 0)
 		return true;
 
+	if (start == NULL)
+		start = (const int64 *) ExecSourceColumn(src, EC_START_NS)->values;
 	sid = ExecSourceColumn(src, EC_SPAN_ID);
 	pid = ExecSourceColumn(src, EC_PARENT_SPAN_ID);
 	dur = ExecSourceColumn(src, EC_DURATION);
@@ -445,10 +448,17 @@ assemble_batch(void *arg, ExecSource *src, const int64 *start, int n, const int 
 		ra = ExecSourceColumn(src, EC_RESOURCE_ATTRS);
 	}
 	vecs = palloc0(sizeof(ExecVec *) * Max(as->nfields, 1));
+	kvs = palloc0(sizeof(ColKeyVector *) * Max(as->nfields, 1));
 	interned = palloc0(sizeof(char **) * Max(as->nfields, 1));
 	for (f = 0; f < as->nfields; f++)
-		if (as->stored[f])
+	{
+		if (!as->stored[f])
+			continue;
+		/* attribute keys: only the kept rows' values are converted */
+		kvs[f] = ExecFieldKeyVector(src, f);
+		if (kvs[f] == NULL)
 			vecs[f] = ExecFieldValues(src, f);
+	}
 
 	last_id = NULL;
 	last = NULL;
@@ -502,6 +512,14 @@ assemble_batch(void *arg, ExecSource *src, const int64 *start, int n, const int 
 		{
 			ExecVec    *vec = vecs[f];
 
+			if (kvs[f] != NULL)
+			{
+				ExecVal		v;
+
+				ExecKeyValue(kvs[f], r, &v);
+				store_val(as, &sp->vals[f], &v);
+				continue;
+			}
 			if (vec == NULL)
 			{
 				sp->vals[f].type = TQL_TYPE_NIL;
@@ -1407,7 +1425,7 @@ run_rounds(Assembly *as, Bitmapset *cols, List *point, ExecTraceSink sink,
 		as->nqueue--;
 		new_store(as, runcxt);
 		/* trace ids first, the rest for the batches with wanted rows */
-		plan->lazy_cols = bms_del_member(bms_del_member(bms_copy(cols),
+		plan->lazy_cols = bms_add_member(bms_del_member(bms_copy(cols),
 														EC_TRACE_ID + 1),
 										 EC_START_NS + 1);
 		plan->lazy_keys = true;
