@@ -37,8 +37,8 @@ INSERT INTO tempo.spans (tenant, trace_id, span_id, parent_span_id, name, kind,
                          service_name, span_attributes)
 SELECT 'tb', lpad(to_hex(7), 32, '0')::tempo.trace_id, lpad(to_hex(900000 + j), 16, '0')::tempo.span_id,
        CASE WHEN j = 0 THEN NULL ELSE lpad(to_hex(900000 + j - 1), 16, '0')::tempo.span_id END,
-       'tb-op' || j, 1, to_timestamp((1801440000000000 + 7000 + j * 10) / 1e6),
-       (1801440000000000 + 7000 + j * 10) * 1000, 1000, 0, 'tb-svc', '{"code": 200}'::jsonb
+       'tb-op' || j, 1, to_timestamp((1801440000000000 + 7005 + j * 10) / 1e6),
+       (1801440000000000 + 7005 + j * 10) * 1000, 1000, 0, 'tb-svc', '{"code": 200}'::jsonb
   FROM generate_series(0, 1) j;
 
 -- Ground truth: one row per (tenant, trace) with its root and extent, and
@@ -126,8 +126,10 @@ SELECT q, s.* FROM unnest(ARRAY['{ span.code = 500 }', '{ span.code != 500 }',
                                 '{ name = "op3" && span.code = 500 }']) q,
        LATERAL same(q) s;
 
--- tenants: trace 7 is a trace of ta and one of tb, each with its own root
-SELECT tid, root_service, root_name FROM srch('{ span.code = 200 && resource.service.name = "tb-svc" }');
+-- tenants: trace 7 is a trace of ta and one of tb (which starts later),
+-- each with its own root and extent; only tb's matches here
+SELECT tid, root_service, root_name, duration_ms
+  FROM srch('{ span.code = 200 && resource.service.name = "tb-svc" }');
 SELECT count(*) FROM srch('{ span.code = 200 }');
 SELECT count(*) FROM truth;
 

@@ -1373,6 +1373,25 @@ ExecPlanTenants(ExecPlan *plan)
 	return list_length(tl->names) > 1 ? tl->names : NIL;
 }
 
+/*
+ * ExecPlanTenantsFrom
+ *		As ExecPlanTenants, when the tenants that matter are known: found,
+ *		the tenants of the spans that made the candidates (TqlRunOptions
+ *		tenants_out).  Even a single one gets a run of its own, since the
+ *		candidates' trace ids may also be traces of other tenants.
+ */
+List *
+ExecPlanTenantsFrom(ExecPlan *plan, List *found)
+{
+	if (!plan->tenancy_done)
+		apply_tenancy(plan, spans_relid());
+	if (plan->no_tenant || plan->ntenants == 1)
+		return NIL;
+	if (found == NIL)
+		return ExecPlanTenants(plan);
+	return found;
+}
+
 /* A copy of plan restricted to one tenant, with its own options */
 ExecPlan *
 ExecPlanForTenant(const ExecPlan *plan, const char *tenant,
@@ -1686,7 +1705,7 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 								RelationGetRelationName(rel), ExecColNames[c])));
 			if (bms_is_member(c + 1, cols) &&
 				(!columnar || !bms_is_member(c + 1, plan->lazy_cols) ||
-				 c == EC_TENANT))
+				 (c == EC_TENANT && plan->ntenants > 0)))
 				attrs = bms_add_member(attrs, attnos[c]);
 		}
 
@@ -1932,7 +1951,50 @@ typedef struct SpanRun
 	int64		rows_sampled;	/* ... and kept by span sampling */
 	int64		matched;		/* matched, before trace sampling */
 	int64		matched_kept;	/* ... and after */
+	MemoryContext callercxt;	/* where opts->tenants_out's entries live */
 } SpanRun;
+
+/* Add the tenants of the rows to the caller's list (opts->tenants_out) */
+static void
+note_tenants(SpanRun *run, ExecSource *src, int m, const int *rows)
+{
+	List	  **out = run->plan->opts->tenants_out;
+	ColVector  *tv = ExecSourceColumn(src, EC_TENANT);
+	Datum		last = (Datum) 0;
+	int			i;
+
+	for (i = 0; i < m; i++)
+	{
+		int			r = rows ? rows[i] : i;
+		text	   *t;
+		int			len;
+		ListCell   *lc;
+		bool		found = false;
+
+		if (tv->isnull[r] || tv->values[r] == last)
+			continue;
+		last = tv->values[r];
+		t = DatumGetTextPP(last);
+		len = VARSIZE_ANY_EXHDR(t);
+		foreach(lc, *out)
+		{
+			const char *s = lfirst(lc);
+
+			if (strlen(s) == len && memcmp(s, VARDATA_ANY(t), len) == 0)
+			{
+				found = true;
+				break;
+			}
+		}
+		if (!found)
+		{
+			MemoryContext old = MemoryContextSwitchTo(run->callercxt);
+
+			*out = lappend(*out, pnstrdup(VARDATA_ANY(t), len));
+			MemoryContextSwitchTo(old);
+		}
+	}
+}
 
 /* Fraction in [0,1) from a hash */
 static inline double
@@ -2086,6 +2148,8 @@ span_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *row
 		run->matched_kept += m;
 	if (m == 0)
 		return span_run_continue(run);
+	if (opts->tenants_out != NULL)
+		note_tenants(run, src, m, rows);
 
 	/* the batch for the sink */
 	memset(&out, 0, sizeof(out));
@@ -2291,6 +2355,7 @@ void
 TqlRunSpans(const TqlQuery *query, const TqlRunOptions *opts,
 			TqlSpanSink sink, void *arg)
 {
+	MemoryContext callercxt = CurrentMemoryContext;
 	MemoryContext runcxt;
 	MemoryContext old;
 	ExecPlan   *plan;
@@ -2316,6 +2381,9 @@ TqlRunSpans(const TqlQuery *query, const TqlRunOptions *opts,
 		run.plan = plan;
 		run.sink = sink;
 		run.arg = arg;
+		run.callercxt = callercxt;
+		if (opts->tenants_out != NULL)
+			cols = bms_add_member(cols, EC_TENANT + 1);
 		if (opts->max_traces > 0)
 		{
 			HASHCTL		ctl;

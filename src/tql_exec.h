@@ -168,6 +168,14 @@ typedef struct TqlRunOptions
 	 * later matched spans out instead of completing them.
 	 */
 	bool		traces_only;
+
+	/*
+	 * When not NULL (span mode), the tenants of the spans handed to the
+	 * sink are added to *tenants_out, a List of C strings allocated in the
+	 * caller's memory context: a consumer that then assembles the matched
+	 * traces per tenant need not look for the tenants of the range.
+	 */
+	List	  **tenants_out;
 } TqlRunOptions;
 
 /* Defaults: whole range, no extra values, no sampling, no limit, all fields. */

@@ -320,6 +320,9 @@ extern void ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
 						  ExecTraceSink sink, void *arg);
 extern void ExecRunSpansFromTraces(ExecPlan *plan, TqlSpanSink sink, void *arg);
 extern List *ExecPlanTenants(ExecPlan *plan);
+extern List *ExecPlanTenantsFrom(ExecPlan *plan, List *found);
+extern void ExecRunTracesIn(ExecPlan *plan, List *tenants, int ncand,
+							const uint8 *cand, ExecTraceSink sink, void *arg);
 extern ExecPlan *ExecPlanForTenant(const ExecPlan *plan, const char *tenant,
 								   const TqlRunOptions *opts);
 

@@ -1695,7 +1695,18 @@ void
 ExecRunTraces(ExecPlan *plan, int ncand, const uint8 *cand,
 			  ExecTraceSink sink, void *arg)
 {
-	List	   *tenants = ExecPlanTenants(plan);
+	ExecRunTracesIn(plan, ExecPlanTenants(plan), ncand, cand, sink, arg);
+}
+
+/*
+ * ExecRunTracesIn
+ *		ExecRunTraces with the tenants to run for already known (NIL: one
+ *		run), see ExecPlanTenantsFrom.
+ */
+void
+ExecRunTracesIn(ExecPlan *plan, List *tenants, int ncand, const uint8 *cand,
+				ExecTraceSink sink, void *arg)
+{
 	ListCell   *lc;
 	TenantRun	tr;
 

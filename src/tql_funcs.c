@@ -727,6 +727,7 @@ tempo_search(PG_FUNCTION_ARGS)
 		int			n = 0;
 		uint8	   *cand;
 		TqlRunOptions o1 = opts;
+		List	   *found_tenants = NIL;
 
 		/* the traces with a matching span; the trace-level plan may also
 		 * decide trace mode itself (trace-level fields), which is fine */
@@ -741,6 +742,7 @@ tempo_search(PG_FUNCTION_ARGS)
 		o1.traces_only = true;	/* the traces are assembled below */
 		if (!newest)
 			o1.max_traces = max_traces;
+		o1.tenants_out = &found_tenants;
 		TqlRunSpans(q, &o1, trace_ids_sink, &ti);
 
 		ents = palloc(sizeof(TraceIdEntry) * Max(ti.count, 1));
@@ -757,7 +759,9 @@ tempo_search(PG_FUNCTION_ARGS)
 			plan = ExecMakePlan(q, &opts, 0, NULL, true);
 			shown_node(plan, q->pipeline, &ss.shown);
 			ss.keep_newest = false;
-			ExecRunTraces(plan, n, cand, search_sink, &ss);
+			/* the tenants of the matched spans are those to run for */
+			ExecRunTracesIn(plan, ExecPlanTenantsFrom(plan, found_tenants),
+							n, cand, search_sink, &ss);
 		}
 	}
 
