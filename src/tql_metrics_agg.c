@@ -444,9 +444,14 @@ TqlmSink(void *arg, const TqlSpanBatch *b)
 	if (b->weights != NULL)
 	{
 		/* a summary (only for counting functions, see TqlmCreate) */
+		int64		w = 0;
+
 		Assert(st->func == TQL_MF_RATE || st->func == TQL_MF_COUNT_OVER_TIME);
+		st->census_groups++;
 		for (i = 0; i < n; i++)
-			st->matched += b->weights[i];
+			w += b->weights[i];
+		st->census_spans += w;
+		st->matched += w;
 	}
 	else
 		st->matched += n;
