@@ -471,7 +471,17 @@ ColCensusAppend(StringInfo footer, TupleDesc tupdesc, ColTypeInfo *types,
 	initStringInfo(&ext);
 	initStringInfo(&dir);
 	codes = palloc(sizeof(int32) * COL_CHUNK_ROWS);
-	pairtab_init(&tab, COL_CHUNK_ROWS * 2);
+	/* a table twice as large as the largest group (small for small flushes) */
+	{
+		int			maxrows = 1;
+		int			size = 64;
+
+		for (g = 0; g < ngroups; g++)
+			maxrows = Max(maxrows, bounds[g + 1] - bounds[g]);
+		while (size < 2 * maxrows)
+			size *= 2;
+		pairtab_init(&tab, size);
+	}
 
 	/* -1: the row census; then the columns */
 	for (a = -1; a < natts; a++)
