@@ -1571,6 +1571,42 @@ heap_batch_offer(ColGroupFilter filter, void *filter_arg, Oid relid,
 	return filter(filter_arg, &info);
 }
 
+/* What exec_summary_filter needs */
+typedef struct ExecSummaryCtx
+{
+	const TqlRunOptions *opts;
+	int64		lo;
+	int64		hi;
+	bool		lo_excl;
+} ExecSummaryCtx;
+
+/* x mod m in [0, m) */
+static inline int64
+mod_floor(int64 x, int64 m)
+{
+	int64		r = x % m;
+
+	return r < 0 ? r + m : r;
+}
+
+/*
+ * The reader's summary filter (ColReadSetSummary): a group's cells must
+ * lie inside the time range or outside it, then the consumer decides.
+ */
+static bool
+exec_summary_filter(void *arg, const ColGroupInfo *info, int64 width,
+					int64 tmin, int64 tmax)
+{
+	ExecSummaryCtx *c = arg;
+	bool		inside = (c->lo_excl ? tmin > c->lo : tmin >= c->lo) && tmax <= c->hi;
+
+	if (!inside &&
+		(width <= 0 || !c->lo_excl || c->hi == PG_INT64_MAX ||
+		 mod_floor(c->lo, width) != 0 || mod_floor(c->hi, width) != 0))
+		return false;
+	return c->opts->summary_ok(c->opts->summary_arg, width, tmin, tmax);
+}
+
 /*
  * The last group filter of a columnar scan: after the others kept a chunk
  * group, note whether its start time zone map lies inside the range, so
@@ -1641,6 +1677,10 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 	ColGroupFilter gfilter = NULL;
 	void	   *gfilter_arg = NULL;
 	ScanFilters sf;
+	ExecSummaryCtx summary;
+	bool		use_summary;
+	Bitmapset  *saved_lazy_cols = plan->lazy_cols;
+	bool		saved_lazy_keys = plan->lazy_keys;
 
 	if (!plan->tenancy_done)
 		apply_tenancy(plan, spans_relid());
@@ -1669,6 +1709,21 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 	parts = list_partitions(lo, hi, &nparts);	/* checks privileges */
 	if (plan->no_tenant)
 		return;
+
+	/*
+	 * Counting consumers may take chunk groups as census summaries
+	 * (ColReadSetSummary).  A summary batch has no rows to decode later, so
+	 * such a scan reads its columns and keys eagerly.
+	 */
+	use_summary = opts->summary_ok != NULL && !plan->trace_mode &&
+		trace_id == NULL && opts->skip_ids && opts->skip_duration &&
+		!opts->want_attributes && opts->trace_sample >= 1.0 &&
+		opts->max_traces == 0;
+	if (use_summary)
+	{
+		plan->lazy_cols = NULL;
+		plan->lazy_keys = false;
+	}
 	batchcxt = AllocSetContextCreate(CurrentMemoryContext, "TraceQL batch",
 									 ALLOCSET_DEFAULT_SIZES);
 	cols = bms_add_member(bms_copy(cols), EC_START_NS + 1);
@@ -1775,6 +1830,15 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 			}
 			else if (gfilter != NULL)
 				ColReadSetGroupFilter(rs, gfilter, gfilter_arg);
+			if (use_summary)
+			{
+				summary.opts = opts;
+				summary.lo = lo;
+				summary.hi = hi;
+				summary.lo_excl = lo_excl;
+				ColReadSetSummary(rs, attnos[EC_START_NS], exec_summary_filter,
+								  &summary);
+			}
 			if (keymap)
 				for (k = 0; k < plan->nkeys; k++)
 				{
@@ -1930,6 +1994,8 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 		table_close(rel, NoLock);
 	}
 	MemoryContextDelete(batchcxt);
+	plan->lazy_cols = saved_lazy_cols;
+	plan->lazy_keys = saved_lazy_keys;
 }
 
 /* ---------------------------------------------------------------------
@@ -2154,6 +2220,19 @@ span_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *row
 	/* the batch for the sink */
 	memset(&out, 0, sizeof(out));
 	out.nspans = m;
+	if (src->batch->weights != NULL)
+	{
+		if (rows == NULL)
+			out.weights = src->batch->weights;
+		else
+		{
+			int32	   *w = palloc(sizeof(int32) * m);
+
+			for (i = 0; i < m; i++)
+				w[i] = src->batch->weights[rows[i]];
+			out.weights = w;
+		}
+	}
 	if (rows == NULL)
 		out.start_ns = start;
 	else

@@ -17,6 +17,13 @@
  * Nothing is evaluated per row through SQL or through the expression
  * machinery.
  *
+ * rate() and count_over_time() also take summary batches (weights set):
+ * chunk groups the reader answered from their footer's value census
+ * (col_census.c), one row per cell of time and value, counted by weight.
+ * summary_ok below tells the executor which groups qualify: cells aligned
+ * with the grid, or a group inside one interval, so that the row's start
+ * time lands in the interval of every span it stands for.
+ *
  * Functions, per series and interval (Tempo 2.9):
  *	 count_over_time	spans; an interval without spans is 0
  *	 rate				count / step in seconds (instant: end - start)
@@ -70,6 +77,39 @@ static bool
 is_hist(TqlMetricsFunc f)
 {
 	return f == TQL_MF_HISTOGRAM_OVER_TIME || f == TQL_MF_QUANTILE_OVER_TIME;
+}
+
+/*
+ * The executor's summary_ok (tql_exec.h): may the spans of a chunk group
+ * with start times in [tmin, tmax] be counted per cell of cell_width ns?
+ * Yes when the cells are aligned with the grid (every interval edge is a
+ * multiple of the width, so a cell lies inside one interval or outside
+ * the grid), or when the whole group falls into one interval.  Not with
+ * stratified sampling, whose per-group bookkeeping counts spans.
+ */
+static bool
+summary_ok(void *arg, int64 cell_width, int64 tmin, int64 tmax)
+{
+	TqlmState  *st = (TqlmState *) arg;
+	const TqlmGrid *g = &st->grid;
+	int64		ts[2];
+	int32		b[2];
+
+	if (st->strata != NULL)
+		return false;
+	if (cell_width > 0)
+	{
+		int64		r = g->start % cell_width;
+
+		if (r < 0)
+			r += cell_width;
+		if (r == 0 && g->step % cell_width == 0)
+			return true;
+	}
+	ts[0] = tmin;
+	ts[1] = tmax;
+	TqlmBucketize(g, ts, 2, b);
+	return b[0] >= 0 && b[0] == b[1];
 }
 
 /*
@@ -151,6 +191,13 @@ TqlmCreate(const TqlQuery *query, const TqlmGrid *grid, int max_exemplars,
 	/* decode only what the sink reads */
 	opts->skip_ids = max_exemplars == 0;
 	opts->skip_duration = !st->attr_is_duration;
+	/* counts may come from value censuses (see summary_ok) */
+	if ((st->func == TQL_MF_RATE || st->func == TQL_MF_COUNT_OVER_TIME) &&
+		max_exemplars == 0)
+	{
+		opts->summary_ok = summary_ok;
+		opts->summary_arg = st;
+	}
 
 	st->maxseries = 16;
 	st->series_group = palloc(sizeof(int32) * st->maxseries);
@@ -339,7 +386,7 @@ read_attribute(TqlmState *st, const TqlSpanBatch *b, double *fvals,
 
 /* Count each group's rows in this batch into the spread sums */
 static void
-track_spread(TqlmState *st, const int32 *group, int n)
+track_spread(TqlmState *st, const int32 *group, const int32 *weights, int n)
 {
 	int			g;
 	int			i;
@@ -372,7 +419,7 @@ track_spread(TqlmState *st, const int32 *group, int n)
 	}
 	for (i = 0; i < n; i++)
 		if (group[i] >= 0)
-			st->batch_count[group[i]]++;
+			st->batch_count[group[i]] += weights ? weights[i] : 1;
 	for (g = 0; g < st->ngroups; g++)
 	{
 		double		c = st->batch_count[g];
@@ -401,7 +448,20 @@ TqlmSink(void *arg, const TqlSpanBatch *b)
 
 	if (n <= 0)
 		return;
-	st->matched += n;
+	if (b->weights != NULL)
+	{
+		/* a summary (only for counting functions, see TqlmCreate) */
+		int64		w = 0;
+
+		Assert(st->func == TQL_MF_RATE || st->func == TQL_MF_COUNT_OVER_TIME);
+		st->census_groups++;
+		for (i = 0; i < n; i++)
+			w += b->weights[i];
+		st->census_spans += w;
+		st->matched += w;
+	}
+	else
+		st->matched += n;
 	ensure_scratch(st, n);
 	bucket = st->bucket;
 	group = st->group;
@@ -458,15 +518,25 @@ TqlmSink(void *arg, const TqlSpanBatch *b)
 		case TQL_MF_QUANTILE_OVER_TIME:
 			{
 				int64	  **counts = st->counts;
+				const int32 *bw = b->weights;
 
 				if (st->strata != NULL)
 				{
 					int64	   *w = st->weights;
 
 					TqlmStrataWeights(st, group, n, w);
+					if (bw != NULL)
+						for (i = 0; i < n; i++)
+							w[i] *= bw[i];
 					for (i = 0; i < n; i++)
 						if (series[i] >= 0)
 							counts[series[i]][bucket[i]] += w[i];
+				}
+				else if (bw != NULL)
+				{
+					for (i = 0; i < n; i++)
+						if (series[i] >= 0)
+							counts[series[i]][bucket[i]] += bw[i];
 				}
 				else if (st->nby == 0 && !is_hist(st->func) && st->nseries > 0)
 				{
@@ -529,7 +599,7 @@ TqlmSink(void *arg, const TqlSpanBatch *b)
 	}
 
 	if (st->track_spread)
-		track_spread(st, group, n);
+		track_spread(st, group, b->weights, n);
 	if (st->max_exemplars > 0)
 		TqlmExemplarsObserve(st, b, bucket, series, fv);
 }
