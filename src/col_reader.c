@@ -41,6 +41,7 @@
 #include "utils/snapmgr.h"
 
 #include "col_internal.h"
+#include "tempo_ids.h"
 
 typedef struct ColKeyReq
 {
@@ -90,6 +91,10 @@ struct ColReadState
 	int			pend_start;
 	ColGroupFilter filter;		/* see ColReadSetGroupFilter */
 	void	   *filter_arg;
+
+	/* equality on a trace id column: stripes skipped by col_tidcache.c */
+	uint64		storage_id;
+	int			tid_pred;		/* index into preds, or -1 */
 
 	ColBatch	batch;
 	ColReadStats stats;
@@ -489,6 +494,19 @@ ColBeginReadDesc(Relation rel, TupleDesc tupdesc, Snapshot snapshot,
 		rs->need[rs->preds[i].attno - 1] = true;
 
 	storage_id = ColRelationStorageId(rel);
+	rs->storage_id = storage_id;
+	rs->tid_pred = -1;
+	for (i = 0; i < rs->npreds; i++)
+	{
+		ColTypeInfo *ti = &rs->types[rs->preds[i].attno - 1];
+
+		if (rs->preds[i].op == COL_OP_EQ && ti->is_trace_id &&
+			ti->typlen == TRACE_ID_LEN)
+		{
+			rs->tid_pred = i;
+			break;
+		}
+	}
 	rs->stripes = ColListStripes(storage_id, snapshot, &rs->nstripes);
 	rs->nblocks = ColRelationBlocks(rel);
 	rs->cur = -1;
@@ -561,9 +579,11 @@ next_stripe(ColReadState *rs)
 /*
  * Load stripe idx's footer and decide which groups to skip: first only the
  * predicate columns' footer sections, then, unless every group is
- * skipped, the sections of the other columns the scan needs.
+ * skipped, the sections of the other columns the scan needs.  Returns
+ * false, loading nothing, when the trace id cache (col_tidcache.c) rules
+ * the whole stripe out.
  */
-static void
+static bool
 load_stripe(ColReadState *rs, int idx)
 {
 	ColStripeInfo *si = &rs->stripes[idx];
@@ -573,6 +593,24 @@ load_stripe(ColReadState *rs, int idx)
 				p;
 
 	MemoryContextReset(rs->stripe_cxt);
+	rs->footer = NULL;
+	if (rs->tid_pred >= 0)
+	{
+		const ColPredicate *tp = &rs->preds[rs->tid_pred];
+		int			ngroups;
+
+		/* the stripe is known not to hold the trace id: skip it unread */
+		if (ColTidCacheExcludes(rs->rel, rs->storage_id, si, tp->attno,
+								(const uint8 *) DatumGetPointer(tp->value),
+								&ngroups))
+		{
+			rs->stats.stripes_total++;
+			rs->stats.stripes_skipped++;
+			rs->stats.chunk_groups_total += ngroups;
+			rs->stats.chunk_groups_skipped += ngroups;
+			return false;
+		}
+	}
 	old = MemoryContextSwitchTo(rs->stripe_cxt);
 	rs->footer = ColReadFooterHeader(rs->rel, si, rs->tupdesc, rs->nblocks);
 	rs->group_skip = palloc0(sizeof(bool) * rs->footer->ngroups);
@@ -587,6 +625,9 @@ load_stripe(ColReadState *rs, int idx)
 		for (p = 0; p < rs->npreds; p++)
 			pcols[rs->preds[p].attno - 1] = true;
 		ColFooterLoad(rs->rel, si, rs->footer, rs->types, rs->nblocks, pcols);
+		if (rs->tid_pred >= 0)
+			ColTidCacheStore(rs->rel, rs->storage_id, si,
+							 rs->preds[rs->tid_pred].attno, rs->footer);
 		for (g = 0; g < rs->footer->ngroups; g++)
 		{
 			for (p = 0; p < rs->npreds; p++)
@@ -612,6 +653,7 @@ load_stripe(ColReadState *rs, int idx)
 	if (nskip < rs->footer->ngroups)
 		ColFooterLoad(rs->rel, si, rs->footer, rs->types, rs->nblocks, rs->need);
 	MemoryContextSwitchTo(old);
+	return true;
 }
 
 static void
@@ -1087,7 +1129,8 @@ ColReadNext(ColReadState *rs, ColBatch **batch)
 
 			if (idx >= 0)
 			{
-				load_stripe(rs, idx);
+				if (!load_stripe(rs, idx))
+					rs->cur = -1;
 				continue;
 			}
 		}
