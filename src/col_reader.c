@@ -65,6 +65,7 @@ struct ColReadState
 	MemoryContext cxt;
 	MemoryContext stripe_cxt;
 	MemoryContext batch_cxt;
+	MemoryContext col_cxt;		/* decoding one column of a row selection */
 	BlockNumber nblocks;
 
 	ColStripeInfo *stripes;
@@ -463,6 +464,8 @@ ColBeginReadDesc(Relation rel, TupleDesc tupdesc, Snapshot snapshot,
 										   ALLOCSET_DEFAULT_SIZES);
 	rs->batch_cxt = AllocSetContextCreate(cxt, "tempo columnar batch",
 										  ALLOCSET_DEFAULT_SIZES);
+	rs->col_cxt = AllocSetContextCreate(cxt, "tempo columnar column",
+										ALLOCSET_DEFAULT_SIZES);
 	rs->rel = rel;
 	rs->snapshot = snapshot;
 	rs->tupdesc = tupdesc;
@@ -650,7 +653,12 @@ load_stripe(ColReadState *rs, int idx)
 		if (nskip == rs->footer->ngroups)
 			rs->stats.stripes_skipped++;
 	}
-	if (nskip < rs->footer->ngroups)
+	/*
+	 * A lookup by trace id loads the other sections only for a group with
+	 * matching rows (decode_group): most stripes that get here are bloom
+	 * false positives.
+	 */
+	if (nskip < rs->footer->ngroups && rs->tid_pred < 0)
 		ColFooterLoad(rs->rel, si, rs->footer, rs->types, rs->nblocks, rs->need);
 	MemoryContextSwitchTo(old);
 	return true;
@@ -818,6 +826,41 @@ read_chunk_rows(ColReadState *rs, int a, int g, const bool *sel,
 }
 
 /*
+ * read_chunk_rows into a scratch context, then copy the nsel values into
+ * the current one: a whole chunk is decompressed and decoded to return a
+ * few rows, and freeing that right away lets the next column reuse the
+ * memory instead of touching fresh pages (page faults are a large part of
+ * a point lookup in a new backend).
+ */
+static void
+read_chunk_rows_copy(ColReadState *rs, int a, int g, const bool *sel,
+					 const int *selrows, int nsel, ColVector *vec)
+{
+	ColTypeInfo *ti = &rs->types[a];
+	MemoryContext dest = CurrentMemoryContext;
+	ColVector	tmp;
+	int			i;
+
+	memset(&tmp, 0, sizeof(tmp));
+	MemoryContextSwitchTo(rs->col_cxt);
+	read_chunk_rows(rs, a, g, sel, selrows, nsel, &tmp);
+	MemoryContextSwitchTo(dest);
+	vec->values = palloc(sizeof(Datum) * Max(nsel, 1));
+	vec->isnull = palloc(sizeof(bool) * Max(nsel, 1));
+	vec->hasnulls = tmp.hasnulls;
+	vec->codes = NULL;
+	vec->ndict = 0;
+	vec->dict = NULL;
+	for (i = 0; i < nsel; i++)
+	{
+		vec->isnull[i] = tmp.isnull[i];
+		vec->values[i] = tmp.isnull[i] ? (Datum) 0 :
+			datumCopy(tmp.values[i], ti->typbyval, ti->typlen);
+	}
+	MemoryContextReset(rs->col_cxt);
+}
+
+/*
  * Make sure the footer section of column a of the current stripe is loaded:
  * readers load only the sections of the columns they were asked for, and
  * the on-demand key lookups below may touch another jsonb column.
@@ -932,6 +975,13 @@ decode_group(ColReadState *rs, int g)
 		predatt = select_rows(rs, g, &predvec, &sel, &selrows, &nsel);
 	if (sel != NULL && nsel == 0)
 		return false;
+	if (rs->tid_pred >= 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(rs->stripe_cxt);
+
+		ColFooterLoad(rs->rel, si, f, rs->types, rs->nblocks, rs->need);
+		MemoryContextSwitchTo(old);
+	}
 
 	rs->batch.nrows = nsel;
 	rs->batch.first_rownum = base;
@@ -959,7 +1009,7 @@ decode_group(ColReadState *rs, int g)
 				ColFillMissing(rs->tupdesc, a, nrows, vec);
 			else if (sel != NULL)
 			{
-				read_chunk_rows(rs, a, g, sel, selrows, nsel, vec);
+				read_chunk_rows_copy(rs, a, g, sel, selrows, nsel, vec);
 				rs->batch.cols[a] = vec;
 				continue;
 			}
