@@ -301,7 +301,16 @@ ColTidCacheExcludes(Relation rel, uint64 storage_id, const ColStripeInfo *si,
 static void
 evict_oldest(void)
 {
-	TidCacheRecord *rec = record_at(tidcache->tail);
+	uint64		off = tidcache->tail % tidcache->size;
+	TidCacheRecord *rec;
+
+	if (tidcache->size - off < sizeof(TidCacheRecord))
+	{
+		/* too little room for a record header: the end is skipped */
+		tidcache->tail += tidcache->size - off;
+		return;
+	}
+	rec = record_at(tidcache->tail);
 
 	if (rec->ngroups >= 0)
 	{
@@ -326,11 +335,18 @@ reserve(uint64 len)
 
 		while (tidcache->head + fill - tidcache->tail > tidcache->size)
 			evict_oldest();
-		record_at(tidcache->head)->ngroups = -1;
-		record_at(tidcache->head)->len = (uint32) fill;
+		if (fill >= sizeof(TidCacheRecord))
+		{
+			record_at(tidcache->head)->ngroups = -1;
+			record_at(tidcache->head)->len = (uint32) fill;
+		}
 		tidcache->head += fill;
 	}
 	while (tidcache->head + len - tidcache->tail > tidcache->size)
+		evict_oldest();
+	/* shared hash tables grow into spare shared memory: stay at the cap */
+	while (hash_get_num_entries(tidcache_hash) >= max_entries() &&
+		   tidcache->tail < tidcache->head)
 		evict_oldest();
 }
 
@@ -358,7 +374,7 @@ ColTidCacheStore(Relation rel, uint64 storage_id, const ColStripeInfo *si,
 		len += MAXALIGN(COL_CHUNK(f, attno - 1, g)->bloom_bytes);
 	len = MAXALIGN(len);
 	/* an entry larger than 1/16 of the cache would evict too much */
-	if (len > tidcache->size / 16)
+	if (len > tidcache->size / 16 || len > PG_UINT32_MAX / 2)
 		return;
 	make_key(&key, rel, storage_id, si, attno);
 
