@@ -8,7 +8,9 @@
  * them one at a time through an atomic counter in shared memory), reads
  * each stripe's footer, drops chunk groups that the predicates rule out
  * (zone maps, dictionary hash sets, bloom filters; a stripe whose groups
- * are all ruled out counts as skipped) and decodes only the projected
+ * are all ruled out counts as skipped; with an equality on a trace id,
+ * stripes that the shared cache of col_tidcache.c rules out are skipped
+ * without reading their footers) and decodes only the projected
  * columns of the remaining groups, one batch per chunk group.  For an
  * equality predicate on a column that is cheap to decode (point lookups:
  * trace_id = ...), that column is decoded first and, when few rows match,
