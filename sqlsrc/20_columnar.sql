@@ -59,3 +59,10 @@ CREATE FUNCTION @extschema@.col_key_values(rel regclass, col text, key text)
 CREATE FUNCTION @extschema@.col_debug_corrupt(rel regclass, block bigint, byte int)
     RETURNS void AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 REVOKE ALL ON FUNCTION @extschema@.col_debug_corrupt(regclass, bigint, int) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.col_trace_id_cache(
+    OUT entries bigint, OUT used_bytes bigint, OUT size_bytes bigint,
+    OUT stores bigint, OUT hits bigint, OUT misses bigint)
+    AS 'MODULE_PATHNAME', 'tempo_col_trace_id_cache' LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION @extschema@.col_trace_id_cache() IS
+    'the shared cache of stripes'' trace id skip data (tempo.trace_id_cache_size): entries, bytes, stores, and probes that found or missed their stripe';

@@ -11,6 +11,7 @@ OBJS += \
 	src/col_reader.o \
 	src/col_sql.o \
 	src/col_storage.o \
+	src/col_tidcache.o \
 	src/col_writer.o
 # The head of tempo_columnar tables and its compactor (worker, metrics).
 OBJS += \

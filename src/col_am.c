@@ -1089,6 +1089,7 @@ ColInit(void)
 	ColWriterInit();
 	ColProjectInit();
 	ColHeadInit();
+	ColTidCacheInit();
 	prev_object_access_hook = object_access_hook;
 	object_access_hook = col_object_access;
 	prev_get_relation_info_hook = get_relation_info_hook;

@@ -387,6 +387,14 @@ extern TimestampTz ColHeadCreated(const ColStripeInfo *si);
 extern void ColStripeBytes(Relation rel, const ColStripeInfo *si, uint64 offset,
 						   char *dst, uint64 len, BlockNumber nblocks);
 
+/* in col_tidcache.c */
+extern void ColTidCacheInit(void);
+extern bool ColTidCacheExcludes(Relation rel, uint64 storage_id,
+								const ColStripeInfo *si, int attno,
+								const uint8 *id, int *ngroups);
+extern void ColTidCacheStore(Relation rel, uint64 storage_id,
+							 const ColStripeInfo *si, int attno, ColFooter *f);
+
 /* in col_project.c */
 extern bool ColSlotScanHint(TupleTableSlot *slot, Bitmapset **attrs,
 							ColPredicate **preds, int *npreds);

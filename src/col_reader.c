@@ -8,7 +8,9 @@
  * them one at a time through an atomic counter in shared memory), reads
  * each stripe's footer, drops chunk groups that the predicates rule out
  * (zone maps, dictionary hash sets, bloom filters; a stripe whose groups
- * are all ruled out counts as skipped) and decodes only the projected
+ * are all ruled out counts as skipped; with an equality on a trace id,
+ * stripes that the shared cache of col_tidcache.c rules out are skipped
+ * without reading their footers) and decodes only the projected
  * columns of the remaining groups, one batch per chunk group.  For an
  * equality predicate on a column that is cheap to decode (point lookups:
  * trace_id = ...), that column is decoded first and, when few rows match,
@@ -43,6 +45,7 @@
 #include "utils/snapmgr.h"
 
 #include "col_internal.h"
+#include "tempo_ids.h"
 
 typedef struct ColKeyReq
 {
@@ -66,6 +69,7 @@ struct ColReadState
 	MemoryContext cxt;
 	MemoryContext stripe_cxt;
 	MemoryContext batch_cxt;
+	MemoryContext col_cxt;		/* decoding one column of a row selection */
 	BlockNumber nblocks;
 
 	ColStripeInfo *stripes;
@@ -99,6 +103,10 @@ struct ColReadState
 	bool		census_loaded;
 	bool		sections_pending;	/* footer sections of need[] not loaded */
 	int			prefetched;		/* stripes whose footers were prefetched */
+
+	/* equality on a trace id column: stripes skipped by col_tidcache.c */
+	uint64		storage_id;
+	int			tid_pred;		/* index into preds, or -1 */
 
 	ColBatch	batch;
 	ColReadStats stats;
@@ -467,6 +475,8 @@ ColBeginReadDesc(Relation rel, TupleDesc tupdesc, Snapshot snapshot,
 										   ALLOCSET_DEFAULT_SIZES);
 	rs->batch_cxt = AllocSetContextCreate(cxt, "tempo columnar batch",
 										  ALLOCSET_DEFAULT_SIZES);
+	rs->col_cxt = AllocSetContextCreate(cxt, "tempo columnar column",
+										ALLOCSET_DEFAULT_SIZES);
 	rs->rel = rel;
 	rs->snapshot = snapshot;
 	rs->tupdesc = tupdesc;
@@ -498,6 +508,19 @@ ColBeginReadDesc(Relation rel, TupleDesc tupdesc, Snapshot snapshot,
 		rs->need[rs->preds[i].attno - 1] = true;
 
 	storage_id = ColRelationStorageId(rel);
+	rs->storage_id = storage_id;
+	rs->tid_pred = -1;
+	for (i = 0; i < rs->npreds; i++)
+	{
+		ColTypeInfo *ti = &rs->types[rs->preds[i].attno - 1];
+
+		if (rs->preds[i].op == COL_OP_EQ && ti->is_trace_id &&
+			ti->typlen == TRACE_ID_LEN)
+		{
+			rs->tid_pred = i;
+			break;
+		}
+	}
 	rs->stripes = ColListStripes(storage_id, snapshot, &rs->nstripes);
 	rs->nblocks = ColRelationBlocks(rel);
 	rs->cur = -1;
@@ -604,9 +627,11 @@ prefetch_footers(ColReadState *rs, int idx)
 /*
  * Load stripe idx's footer and decide which groups to skip: first only the
  * predicate columns' footer sections, then, unless every group is
- * skipped, the sections of the other columns the scan needs.
+ * skipped, the sections of the other columns the scan needs.  Returns
+ * false, loading nothing, when the trace id cache (col_tidcache.c) rules
+ * the whole stripe out.
  */
-static void
+static bool
 load_stripe(ColReadState *rs, int idx)
 {
 	ColStripeInfo *si = &rs->stripes[idx];
@@ -616,6 +641,24 @@ load_stripe(ColReadState *rs, int idx)
 				p;
 
 	MemoryContextReset(rs->stripe_cxt);
+	rs->footer = NULL;
+	if (rs->tid_pred >= 0)
+	{
+		const ColPredicate *tp = &rs->preds[rs->tid_pred];
+		int			ngroups;
+
+		/* the stripe is known not to hold the trace id: skip it unread */
+		if (ColTidCacheExcludes(rs->rel, rs->storage_id, si, tp->attno,
+								(const uint8 *) DatumGetPointer(tp->value),
+								&ngroups))
+		{
+			rs->stats.stripes_total++;
+			rs->stats.stripes_skipped++;
+			rs->stats.chunk_groups_total += ngroups;
+			rs->stats.chunk_groups_skipped += ngroups;
+			return false;
+		}
+	}
 	old = MemoryContextSwitchTo(rs->stripe_cxt);
 	if (rs->summary != NULL && rs->pscan == NULL)
 		prefetch_footers(rs, idx);
@@ -635,6 +678,9 @@ load_stripe(ColReadState *rs, int idx)
 		for (p = 0; p < rs->npreds; p++)
 			pcols[rs->preds[p].attno - 1] = true;
 		ColFooterLoad(rs->rel, si, rs->footer, rs->types, rs->nblocks, pcols);
+		if (rs->tid_pred >= 0)
+			ColTidCacheStore(rs->rel, rs->storage_id, si,
+							 rs->preds[rs->tid_pred].attno, rs->footer);
 		for (g = 0; g < rs->footer->ngroups; g++)
 		{
 			for (p = 0; p < rs->npreds; p++)
@@ -659,9 +705,11 @@ load_stripe(ColReadState *rs, int idx)
 	}
 	/*
 	 * With summaries the other sections wait until a group is decoded
-	 * (decode_group): groups answered from the census never need them.
+	 * (decode_group): groups answered from the census never need them.  A
+	 * lookup by trace id, too, loads them only for a group with matching
+	 * rows: most stripes that get here are bloom false positives.
 	 */
-	if (nskip < rs->footer->ngroups)
+	if (nskip < rs->footer->ngroups && rs->tid_pred < 0)
 	{
 		if (rs->summary != NULL)
 		{
@@ -675,6 +723,7 @@ load_stripe(ColReadState *rs, int idx)
 			ColFooterLoad(rs->rel, si, rs->footer, rs->types, rs->nblocks, rs->need);
 	}
 	MemoryContextSwitchTo(old);
+	return true;
 }
 
 static void
@@ -839,6 +888,41 @@ read_chunk_rows(ColReadState *rs, int a, int g, const bool *sel,
 }
 
 /*
+ * read_chunk_rows into a scratch context, then copy the nsel values into
+ * the current one: a whole chunk is decompressed and decoded to return a
+ * few rows, and freeing that right away lets the next column reuse the
+ * memory instead of touching fresh pages (page faults are a large part of
+ * a point lookup in a new backend).
+ */
+static void
+read_chunk_rows_copy(ColReadState *rs, int a, int g, const bool *sel,
+					 const int *selrows, int nsel, ColVector *vec)
+{
+	ColTypeInfo *ti = &rs->types[a];
+	MemoryContext dest = CurrentMemoryContext;
+	ColVector	tmp;
+	int			i;
+
+	memset(&tmp, 0, sizeof(tmp));
+	MemoryContextSwitchTo(rs->col_cxt);
+	read_chunk_rows(rs, a, g, sel, selrows, nsel, &tmp);
+	MemoryContextSwitchTo(dest);
+	vec->values = palloc(sizeof(Datum) * Max(nsel, 1));
+	vec->isnull = palloc(sizeof(bool) * Max(nsel, 1));
+	vec->hasnulls = tmp.hasnulls;
+	vec->codes = NULL;
+	vec->ndict = 0;
+	vec->dict = NULL;
+	for (i = 0; i < nsel; i++)
+	{
+		vec->isnull[i] = tmp.isnull[i];
+		vec->values[i] = tmp.isnull[i] ? (Datum) 0 :
+			datumCopy(tmp.values[i], ti->typbyval, ti->typlen);
+	}
+	MemoryContextReset(rs->col_cxt);
+}
+
+/*
  * Make sure the footer section of column a of the current stripe is loaded:
  * readers load only the sections of the columns they were asked for, and
  * the on-demand key lookups below may touch another jsonb column.
@@ -961,6 +1045,13 @@ decode_group(ColReadState *rs, int g)
 		predatt = select_rows(rs, g, &predvec, &sel, &selrows, &nsel);
 	if (sel != NULL && nsel == 0)
 		return false;
+	if (rs->tid_pred >= 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(rs->stripe_cxt);
+
+		ColFooterLoad(rs->rel, si, f, rs->types, rs->nblocks, rs->need);
+		MemoryContextSwitchTo(old);
+	}
 
 	rs->batch.nrows = nsel;
 	rs->batch.first_rownum = base;
@@ -989,7 +1080,7 @@ decode_group(ColReadState *rs, int g)
 				ColFillMissing(rs->tupdesc, a, nrows, vec);
 			else if (sel != NULL)
 			{
-				read_chunk_rows(rs, a, g, sel, selrows, nsel, vec);
+				read_chunk_rows_copy(rs, a, g, sel, selrows, nsel, vec);
 				rs->batch.cols[a] = vec;
 				continue;
 			}
@@ -1376,7 +1467,8 @@ ColReadNext(ColReadState *rs, ColBatch **batch)
 
 			if (idx >= 0)
 			{
-				load_stripe(rs, idx);
+				if (!load_stripe(rs, idx))
+					rs->cur = -1;
 				continue;
 			}
 		}
