@@ -246,6 +246,41 @@ ColFooterLoad(Relation rel, const ColStripeInfo *si, ColFooter *f,
 	}
 }
 
+/*
+ * Dictionary codes of column att's chunk of a group (COL_ENC_VAR_DICT, or
+ * COL_ENC_VAR_DICT_CTX after its context's codes): the context of a
+ * context coded chunk.  depth counts the chain, which a corrupt footer
+ * could make circular.
+ */
+static int32 *
+read_codes(Relation rel, const ColStripeInfo *si, ColFooter *footer, int att,
+		   int group, BlockNumber nblocks, ColReadStats *stats, int depth)
+{
+	ColChunkDesc *cd = COL_CHUNK(footer, att, group);
+	char	   *stored;
+	int32	   *scodes = NULL;
+	int32	   *codes;
+	int			ndict;
+
+	check_stack_depth();
+	if (depth > footer->natts || !footer->loaded[att])
+		ColCorrupt("context chunk has a bad source column");
+	if (cd->encoding == COL_ENC_VAR_DICT_CTX)
+		scodes = read_codes(rel, si, footer, cd->source - 1, group, nblocks,
+							stats, depth + 1);
+	if (cd->stored_len > MaxAllocHugeSize)
+		ColCorrupt("chunk length is impossible");
+	stored = MemoryContextAllocHuge(CurrentMemoryContext, Max(cd->stored_len, 8));
+	ColStripeBytes(rel, si, cd->offset, stored, cd->stored_len, nblocks);
+	if (stats)
+		stats->bytes_read += cd->stored_len;
+	codes = ColChunkCodes(cd, stored, footer->group_rows[group], scodes, &ndict);
+	pfree(stored);
+	if (scodes)
+		pfree(scodes);
+	return codes;
+}
+
 /* Fill a vector for a column the stripe does not store (added later). */
 void
 ColFillMissing(TupleDesc tupdesc, int att, int nrows, ColVector *vec)
@@ -285,6 +320,19 @@ read_chunk(Relation rel, const ColStripeInfo *si, ColFooter *footer,
 	ColStripeBytes(rel, si, cd->offset, stored, cd->stored_len, nblocks);
 	if (stats)
 		stats->bytes_read += cd->stored_len;
+	if (cd->encoding == COL_ENC_VAR_DICT_CTX)
+	{
+		/* the codes of the context column first */
+		int32	   *scodes = read_codes(rel, si, footer, cd->source - 1, group,
+										nblocks, stats, 1);
+
+		ColDecodeContext(ti, cd, stored, footer->group_rows[group], scodes, vec,
+						 stats ? &stats->bytes_decoded : NULL);
+		pfree(scodes);
+		if (cd->compression != COL_COMP_NONE)
+			pfree(stored);
+		return;
+	}
 	if (ColDerivedEncoding(cd->encoding))
 	{
 		/* decode the source column's chunk first (sources are 8-byte ints) */
