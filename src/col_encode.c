@@ -342,6 +342,21 @@ pack_planes(const uint64 *v, int n, int nbytes, char *dst)
 			dst[(Size) p * n + i] = (char) (v[i] >> (8 * p));
 }
 
+/* pack_planes and unpack_planes for other encoders (col_jsonb.c) */
+void
+ColPackPlanes(const uint64 *v, int n, int nbytes, char *dst)
+{
+	pack_planes(v, n, nbytes, dst);
+}
+
+static void unpack_planes(const char *src, int n, int nbytes, uint64 *dst);
+
+void
+ColUnpackPlanes(const char *src, int n, int nbytes, uint64 *dst)
+{
+	unpack_planes(src, n, nbytes, dst);
+}
+
 /*
  * Rebuilding integers from byte planes is a byte transpose: interleaving
  * plane 0 with plane 1 gives the low 16 bits of each value, interleaving
@@ -2156,8 +2171,10 @@ ColDecodeChunk(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
  * encoding (the footer records the context column as its source):
  *
  *	  null bitmap (when the chunk has NULLs), 8-aligned
- *	  uint32 ndict, rank_bytes | list_bytes << 8 (each 1 or 2), nctx, npairs
- *	  ranks: one per non-NULL row, as rank_bytes byte planes
+ *	  uint32 ndict, rank_bits | list_bytes << 8 (1 or 2), nctx, npairs
+ *	  ranks: one per non-NULL row, bit-packed in rank_bits bits (packed
+ *	  small numbers compress better than bytes: zstd spends more than
+ *	  their entropy on short matches between bytes)
  *	  uint16 count[nctx], list[npairs] of list_bytes each
  *	  8-aligned, the ndict distinct values as in COL_ENC_VAR_DICT
  *
@@ -2332,7 +2349,7 @@ ColEncodeContext(ColTypeInfo *ti, Datum *values, bool *isnull, int n,
 	bool	   *seen = palloc0(sizeof(bool) * ndict);
 	uint32		hdr[4];
 	uint32		maxrank = 0;
-	int			rank_bytes,
+	int			rank_bits,
 				list_bytes;
 	int			nn = 0;
 	int			i,
@@ -2362,7 +2379,7 @@ ColEncodeContext(ColTypeInfo *ti, Datum *values, bool *isnull, int n,
 		rank[order[i]] = (uint16) (i - start[p.key[order[i]] >> 12]);
 		maxrank = Max(maxrank, rank[order[i]]);
 	}
-	rank_bytes = maxrank < 256 ? 1 : 2;
+	rank_bits = ColBitWidth(maxrank);
 	list_bytes = ndict <= 256 ? 1 : 2;
 
 	memset(out, 0, sizeof(ColEncodedChunk));
@@ -2390,18 +2407,22 @@ ColEncodeContext(ColTypeInfo *ti, Datum *values, bool *isnull, int n,
 	}
 	colbuf_pad(&b, 8);
 	hdr[0] = ndict;
-	hdr[1] = rank_bytes | list_bytes << 8;
+	hdr[1] = rank_bits | list_bytes << 8;
 	hdr[2] = nctx;
 	hdr[3] = p.npairs;
 	colbuf_append(&b, hdr, sizeof(hdr));
-	for (j = 0; j < rank_bytes; j++)
+	{
+		uint64	   *tmp = palloc(sizeof(uint64) * Max(nn, 1));
+
+		j = 0;
 		for (i = 0; i < n; i++)
 			if (!isnull[i])
-			{
-				uint8		v = (uint8) (rank[rowpair[i]] >> (8 * j));
-
-				colbuf_append(&b, &v, 1);
-			}
+				tmp[j++] = rank[rowpair[i]];
+		colbuf_reserve(&b, ColPackedBytes(nn, rank_bits));
+		ColPackBits(tmp, nn, rank_bits, b.data + b.len);
+		b.len += ColPackedBytes(nn, rank_bits);
+		pfree(tmp);
+	}
 	for (i = 0; i < nctx; i++)
 	{
 		uint16		cnt = (uint16) (start[i + 1] - start[i]);
@@ -2455,12 +2476,12 @@ ctx_decode_codes(const ColChunkDesc *cd, const char *stored, int nrows,
 	uint64		end = cd->raw_len;
 	uint64		off;
 	uint32		hdr[4];
-	const uint8 *ranks;
+	const char *ranks;
 	uint32	   *start;
 	const char *list;
 	uint32		nn = nrows - cd->nnulls;
 	uint32		k = 0;
-	uint32		rank_bytes,
+	uint32		rank_bits,
 				list_bytes;
 	int			i,
 				c;
@@ -2471,15 +2492,15 @@ ctx_decode_codes(const ColChunkDesc *cd, const char *stored, int nrows,
 	NEED(off, sizeof(hdr), end);
 	memcpy(hdr, raw + off, sizeof(hdr));
 	off += sizeof(hdr);
-	rank_bytes = hdr[1] & 0xFF;
+	rank_bits = hdr[1] & 0xFF;
 	list_bytes = hdr[1] >> 8;
 	if (hdr[0] == 0 || hdr[0] > COL_DICT_MAX_ENTRIES ||
-		(rank_bytes != 1 && rank_bytes != 2) || (list_bytes != 1 && list_bytes != 2) ||
+		rank_bits > 12 || (list_bytes != 1 && list_bytes != 2) ||
 		hdr[2] == 0 || hdr[2] > COL_DICT_MAX_ENTRIES || hdr[3] > nn)
 		ColCorrupt("bad context dictionary header");
-	NEED(off, (uint64) nn * rank_bytes, end);
-	ranks = (const uint8 *) raw + off;
-	off += (uint64) nn * rank_bytes;
+	NEED(off, ColPackedBytes(nn, rank_bits), end);
+	ranks = raw + off;
+	off += ColPackedBytes(nn, rank_bits);
 	NEED(off, sizeof(uint16) * (uint64) hdr[2] + (uint64) list_bytes * hdr[3], end);
 	start = palloc(sizeof(uint32) * (hdr[2] + 1));
 	start[0] = 0;
@@ -2509,10 +2530,7 @@ ctx_decode_codes(const ColChunkDesc *cd, const char *stored, int nrows,
 		ctx = scodes[i] < 0 ? hdr[2] - 1 : (uint32) scodes[i];
 		if (ctx >= hdr[2] || (scodes[i] >= 0 && ctx == hdr[2] - 1))
 			ColCorrupt("context code out of range");
-		r = ranks[k];
-		if (rank_bytes == 2)
-			r |= (uint32) ranks[nn + k] << 8;
-		k++;
+		r = (uint32) unpack_one(ranks, k++, rank_bits);
 		if (r >= start[ctx + 1] - start[ctx])
 			ColCorrupt("context rank out of range");
 		if (list_bytes == 1)

@@ -280,6 +280,8 @@ extern bool ColEncodeDerived(ColTypeInfo *ti, Datum *values, bool *isnull,
 							 Datum *svalues, bool *sisnull,
 							 ColEncodedChunk *out);
 extern bool ColDerivedEncoding(uint8 encoding);
+extern void ColPackPlanes(const uint64 *v, int n, int nbytes, char *dst);
+extern void ColUnpackPlanes(const char *src, int n, int nbytes, uint64 *dst);
 extern int	ColDictCodes(Datum *values, bool *isnull, int n, int32 *codes);
 extern double ColContextBits(const int32 *codes, int ndict, const int32 *scodes,
 							 int nsdict, int n);
