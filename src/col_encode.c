@@ -2186,9 +2186,9 @@ ColDecodeChunk(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
  * footer keeps the zone map and value set of the dictionary, so chunk
  * skipping works unchanged.  The writer (col_writer.c) picks for each
  * dictionary chunk the context column of lowest estimated cost
- * (ColContextBits) and keeps the result only when it is smaller; a
- * context may itself be context coded as long as the chain has no cycle,
- * and the reader (col_reader.c) follows the chain decoding only codes.
+ * (ColContextBits) and keeps the result only when it is much smaller; a
+ * context is always a plain COL_ENC_VAR_DICT chunk, whose codes alone the
+ * reader decodes (col_reader.c).
  */
 
 /*
@@ -2477,6 +2477,7 @@ ctx_decode_codes(const ColChunkDesc *cd, const char *stored, int nrows,
 	uint64		off;
 	uint32		hdr[4];
 	const char *ranks;
+	uint64	   *rk;
 	uint32	   *start;
 	const char *list;
 	uint32		nn = nrows - cd->nnulls;
@@ -2516,6 +2517,8 @@ ctx_decode_codes(const ColChunkDesc *cd, const char *stored, int nrows,
 	off = TYPEALIGN(8, off + (uint64) list_bytes * hdr[3]);
 	if (start[hdr[2]] != hdr[3])
 		ColCorrupt("bad context dictionary table");
+	rk = palloc(sizeof(uint64) * Max(nn, 1));
+	ColUnpackBits(ranks, nn, rank_bits, rk);
 	for (i = 0; i < nrows; i++)
 	{
 		uint32		ctx,
@@ -2530,7 +2533,7 @@ ctx_decode_codes(const ColChunkDesc *cd, const char *stored, int nrows,
 		ctx = scodes[i] < 0 ? hdr[2] - 1 : (uint32) scodes[i];
 		if (ctx >= hdr[2] || (scodes[i] >= 0 && ctx == hdr[2] - 1))
 			ColCorrupt("context code out of range");
-		r = (uint32) unpack_one(ranks, k++, rank_bits);
+		r = (uint32) rk[k++];
 		if (r >= start[ctx + 1] - start[ctx])
 			ColCorrupt("context rank out of range");
 		if (list_bytes == 1)
@@ -2542,66 +2545,58 @@ ctx_decode_codes(const ColChunkDesc *cd, const char *stored, int nrows,
 		codes[i] = code;
 	}
 	pfree(start);
+	pfree(rk);
 	*ndict = hdr[0];
 	*dictoff = off;
 	return raw;
 }
 
 /*
- * Dictionary codes (-1 for NULL) of a chunk that is dictionary coded
- * (COL_ENC_VAR_DICT, or COL_ENC_VAR_DICT_CTX given its context's codes
- * scodes); palloc'd, nrows entries.  *ndict receives the entry count.
+ * Dictionary codes (-1 for NULL) of a COL_ENC_VAR_DICT chunk, without its
+ * values; palloc'd, nrows entries.  *ndict receives the entry count.
  */
 int32 *
-ColChunkCodes(const ColChunkDesc *cd, const char *stored, int nrows,
-			  const int32 *scodes, int *ndict)
+ColChunkCodes(const ColChunkDesc *cd, const char *stored, int nrows, int *ndict)
 {
 	int32	   *codes = palloc(sizeof(int32) * Max(nrows, 1));
 	bool	   *isnull = palloc(sizeof(bool) * Max(nrows, 1));
+	uint64	   *tmp;
 	const char *raw;
-	uint32		nd;
+	uint64		end = cd->raw_len;
 	uint64		off;
+	uint32		hdr[4];
+	uint32		nn = nrows - cd->nnulls;
+	int			i,
+				j = 0;
 
-	if (cd->encoding == COL_ENC_VAR_DICT_CTX && scodes != NULL)
-		raw = ctx_decode_codes(cd, stored, nrows, scodes, isnull, codes, &nd, &off, NULL);
-	else if (cd->encoding == COL_ENC_VAR_DICT)
-	{
-		uint64		end = cd->raw_len;
-		uint32		hdr[4];
-		int			i,
-					j = 0;
-		uint32		nn = nrows - cd->nnulls;
-
-		raw = chunk_raw(cd, stored, nrows, NULL);
-		off = TYPEALIGN(8, read_nulls(cd, raw, end, nrows, isnull));
-		NEED(off, sizeof(hdr), end);
-		memcpy(hdr, raw + off, sizeof(hdr));
-		off += sizeof(hdr);
-		if (hdr[0] == 0 || hdr[0] > COL_DICT_MAX_ENTRIES || hdr[1] > 32)
-			ColCorrupt("bad dictionary header");
-		NEED(off, ColPackedBytes(nn, hdr[1]), end);
-		for (i = 0; i < nrows; i++)
-		{
-			uint64		c;
-
-			if (isnull[i])
-			{
-				codes[i] = -1;
-				continue;
-			}
-			c = unpack_one(raw + off, j++, hdr[1]);
-			if (c >= hdr[0])
-				ColCorrupt("dictionary code out of range");
-			codes[i] = (int32) c;
-		}
-		nd = hdr[0];
-	}
-	else
+	if (cd->encoding != COL_ENC_VAR_DICT)
 		ColCorrupt("context column is not dictionary coded");
+	raw = chunk_raw(cd, stored, nrows, NULL);
+	off = TYPEALIGN(8, read_nulls(cd, raw, end, nrows, isnull));
+	NEED(off, sizeof(hdr), end);
+	memcpy(hdr, raw + off, sizeof(hdr));
+	off += sizeof(hdr);
+	if (hdr[0] == 0 || hdr[0] > COL_DICT_MAX_ENTRIES || hdr[1] > 32)
+		ColCorrupt("bad dictionary header");
+	NEED(off, ColPackedBytes(nn, hdr[1]), end);
+	tmp = palloc(sizeof(uint64) * Max(nn, 1));
+	ColUnpackBits(raw + off, nn, hdr[1], tmp);
+	for (i = 0; i < nrows; i++)
+	{
+		if (isnull[i])
+		{
+			codes[i] = -1;
+			continue;
+		}
+		if (unlikely(tmp[j] >= hdr[0]))
+			ColCorrupt("dictionary code out of range");
+		codes[i] = (int32) tmp[j++];
+	}
+	pfree(tmp);
 	if (raw != stored)
 		pfree((char *) raw);
 	pfree(isnull);
-	*ndict = (int) nd;
+	*ndict = (int) hdr[0];
 	return codes;
 }
 

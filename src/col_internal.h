@@ -289,7 +289,7 @@ extern void ColEncodeContext(ColTypeInfo *ti, Datum *values, bool *isnull, int n
 							 const int32 *codes, int ndict, int srcatt,
 							 const int32 *scodes, int nsdict, ColEncodedChunk *out);
 extern int32 *ColChunkCodes(const ColChunkDesc *cd, const char *stored, int nrows,
-							const int32 *scodes, int *ndict);
+							int *ndict);
 extern void ColDecodeContext(ColTypeInfo *ti, const ColChunkDesc *cd,
 							 const char *stored, int nrows, const int32 *scodes,
 							 ColVector *vec, int64 *bytes_decoded);

@@ -247,37 +247,28 @@ ColFooterLoad(Relation rel, const ColStripeInfo *si, ColFooter *f,
 }
 
 /*
- * Dictionary codes of column att's chunk of a group (COL_ENC_VAR_DICT, or
- * COL_ENC_VAR_DICT_CTX after its context's codes): the context of a
- * context coded chunk.  depth counts the chain, which a corrupt footer
- * could make circular.
+ * Dictionary codes of column att's chunk of a group, which must be
+ * COL_ENC_VAR_DICT: the context of a context-coded chunk.
  */
 static int32 *
 read_codes(Relation rel, const ColStripeInfo *si, ColFooter *footer, int att,
-		   int group, BlockNumber nblocks, ColReadStats *stats, int depth)
+		   int group, BlockNumber nblocks, ColReadStats *stats)
 {
 	ColChunkDesc *cd = COL_CHUNK(footer, att, group);
 	char	   *stored;
-	int32	   *scodes = NULL;
 	int32	   *codes;
 	int			ndict;
 
-	check_stack_depth();
-	if (depth > footer->natts || !footer->loaded[att])
+	if (!footer->loaded[att] || cd->encoding != COL_ENC_VAR_DICT)
 		ColCorrupt("context chunk has a bad source column");
-	if (cd->encoding == COL_ENC_VAR_DICT_CTX)
-		scodes = read_codes(rel, si, footer, cd->source - 1, group, nblocks,
-							stats, depth + 1);
 	if (cd->stored_len > MaxAllocHugeSize)
 		ColCorrupt("chunk length is impossible");
 	stored = MemoryContextAllocHuge(CurrentMemoryContext, Max(cd->stored_len, 8));
 	ColStripeBytes(rel, si, cd->offset, stored, cd->stored_len, nblocks);
 	if (stats)
 		stats->bytes_read += cd->stored_len;
-	codes = ColChunkCodes(cd, stored, footer->group_rows[group], scodes, &ndict);
+	codes = ColChunkCodes(cd, stored, footer->group_rows[group], &ndict);
 	pfree(stored);
-	if (scodes)
-		pfree(scodes);
 	return codes;
 }
 
@@ -324,7 +315,7 @@ read_chunk(Relation rel, const ColStripeInfo *si, ColFooter *footer,
 	{
 		/* the codes of the context column first */
 		int32	   *scodes = read_codes(rel, si, footer, cd->source - 1, group,
-										nblocks, stats, 1);
+										nblocks, stats);
 
 		ColDecodeContext(ti, cd, stored, footer->group_rows[group], scodes, vec,
 						 stats ? &stats->bytes_decoded : NULL);

@@ -311,11 +311,18 @@ ColWriteBufFull(ColWriteBuf *buf)
 }
 
 /*
+ * A context-coded chunk is kept only when it is at most this share of the
+ * plain dictionary chunk: reading it decodes the context's codes too, so
+ * a small saving is not worth the time of every scan of the column.
+ */
+#define COL_CTX_MAX_SHARE	0.7
+
+/*
  * Recode the dictionary chunks of group g (n rows) in the context of
- * another dictionary column where that is smaller (COL_ENC_VAR_DICT_CTX,
- * see col_encode.c).  Greedy: the (column, context) pair of largest
- * estimated saving first, then the next that closes no cycle of
- * contexts; a recoding is kept only when the chunk shrinks.
+ * another dictionary column where that is much smaller
+ * (COL_ENC_VAR_DICT_CTX, see col_encode.c).  Greedy: the (column,
+ * context) pair of largest estimated saving first, then the next whose
+ * context is a plain dictionary chunk and whose column is no context.
  */
 static void
 context_code_group(ColWriteBuf *buf, TupleDesc tupdesc, ColTypeInfo *types,
@@ -326,6 +333,7 @@ context_code_group(ColWriteBuf *buf, TupleDesc tupdesc, ColTypeInfo *types,
 	int		   *ndict = palloc0(sizeof(int) * natts);
 	int		   *ctx = palloc(sizeof(int) * natts);
 	bool	   *done = palloc0(sizeof(bool) * natts);
+	bool	   *used = palloc0(sizeof(bool) * natts);	/* is a context */
 	double	   *bits = palloc(sizeof(double) * natts * natts);
 	int			a,
 				s;
@@ -373,15 +381,11 @@ context_code_group(ColWriteBuf *buf, TupleDesc tupdesc, ColTypeInfo *types,
 			for (s = 0; s < natts; s++)
 			{
 				double		b = bits[a * natts + s];
-				double		gain = 0.9 * 8.0 * chunks[a * ngroups + g].stored_len - b;
-				int			t;
+				double		gain = COL_CTX_MAX_SHARE * 8.0 * chunks[a * ngroups + g].stored_len - b;
 
-				if (b < 0 || gain <= best_gain)
+				/* contexts are plain dictionaries: no chains, no cycles */
+				if (b < 0 || gain <= best_gain || ctx[s] >= 0 || used[a])
 					continue;
-				for (t = s; t >= 0 && t != a; t = ctx[t])
-					;
-				if (t == a)
-					continue;	/* would close a cycle */
 				best_gain = gain;
 				best_a = a;
 				best_s = s;
@@ -393,10 +397,11 @@ context_code_group(ColWriteBuf *buf, TupleDesc tupdesc, ColTypeInfo *types,
 		ColEncodeContext(&types[best_a], buf->values[best_a] + buf->bounds[g],
 						 buf->isnull[best_a] + buf->bounds[g], n, codes[best_a],
 						 ndict[best_a], best_s, codes[best_s], ndict[best_s], &alt);
-		if (alt.stored_len < c->stored_len)
+		if (alt.stored_len <= COL_CTX_MAX_SHARE * c->stored_len)
 		{
 			*c = alt;
 			ctx[best_a] = best_s;
+			used[best_s] = true;
 		}
 		done[best_a] = true;
 	}
@@ -407,6 +412,7 @@ context_code_group(ColWriteBuf *buf, TupleDesc tupdesc, ColTypeInfo *types,
 	pfree(ndict);
 	pfree(ctx);
 	pfree(done);
+	pfree(used);
 	pfree(bits);
 }
 
