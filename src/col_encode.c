@@ -152,6 +152,27 @@ colbuf_pad(ColBuf *b, Size align)
 	b->len = nl;
 }
 
+/*
+ * Start a chunk's bytes with its null bitmap (bit i: row i is NULL) when
+ * there are NULLs (nn < n); the buffer must be empty.
+ */
+static void
+colbuf_nulls(ColBuf *b, const bool *isnull, int n, int nn, ColEncodedChunk *out)
+{
+	Size		nb = (n + 7) / 8;
+	int			i;
+
+	if (nn == n)
+		return;
+	out->flags |= COL_CHUNK_HAS_NULLS;
+	colbuf_reserve(b, nb);
+	memset(b->data, 0, nb);
+	for (i = 0; i < n; i++)
+		if (isnull[i])
+			b->data[i >> 3] |= (char) (1 << (i & 7));
+	b->len = nb;
+}
+
 void
 ColCorrupt(const char *what)
 {
@@ -1119,17 +1140,9 @@ ColEncodeChunk(ColTypeInfo *ti, Datum *values, bool *isnull, int n,
 	out->nnulls = n - nn;
 	colbuf_init(&b, 1024);
 
+	colbuf_nulls(&b, isnull, n, nn, out);
 	if (nn < n)
 	{
-		Size		nb = (n + 7) / 8;
-
-		out->flags |= COL_CHUNK_HAS_NULLS;
-		colbuf_reserve(&b, nb);
-		memset(b.data, 0, nb);
-		for (i = 0; i < n; i++)
-			if (isnull[i])
-				b.data[i >> 3] |= (char) (1 << (i & 7));
-		b.len = nb;
 		dense = palloc(sizeof(Datum) * Max(nn, 1));
 		nn = 0;
 		for (i = 0; i < n; i++)
@@ -1374,6 +1387,23 @@ read_nulls(const ColChunkDesc *cd, const char *raw, uint64 end, int nrows,
 	return (nrows + 7) / 8;
 }
 
+/*
+ * Read the header of a COL_ENC_VAR_DICT chunk's values at off (8-aligned)
+ * into hdr[4] (entries, code width) and check that the nn packed codes
+ * follow; returns the offset of the codes.
+ */
+static uint64
+read_dict_header(const char *raw, uint64 off, uint64 end, int nn, uint32 *hdr)
+{
+	NEED(off, sizeof(uint32) * 4, end);
+	memcpy(hdr, raw + off, sizeof(uint32) * 4);
+	off += sizeof(uint32) * 4;
+	if (hdr[0] == 0 || hdr[0] > COL_DICT_MAX_ENTRIES || hdr[1] > 32)
+		ColCorrupt("bad dictionary header");
+	NEED(off, ColPackedBytes(nn, hdr[1]), end);
+	return off;
+}
+
 /* ---------------- derived encodings ---------------- */
 
 /*
@@ -1545,15 +1575,7 @@ ColEncodeDerived(ColTypeInfo *ti, Datum *values, bool *isnull, int n,
 		out->max = Int64GetDatum((int64) umax);
 		out->flags |= COL_CHUNK_HAS_MINMAX;
 		colbuf_init(&b, nb + 16 + 2 * nn + 8 * nlit + 16);
-		if (nn < n)
-		{
-			out->flags |= COL_CHUNK_HAS_NULLS;
-			memset(b.data, 0, nb);
-			for (i = 0; i < n; i++)
-				if (isnull[i])
-					b.data[i >> 3] |= (char) (1 << (i & 7));
-			b.len = nb;
-		}
+		colbuf_nulls(&b, isnull, n, nn, out);
 		colbuf_pad(&b, 8);
 		{
 			uint32		hdr[2] = {nlit, 0};
@@ -1940,12 +1962,7 @@ ColDecodeChunkRows(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
 		off = TYPEALIGN(8, off);
 		if (cd->encoding == COL_ENC_VAR_DICT)
 		{
-			NEED(off, sizeof(hdr), end);
-			memcpy(hdr, raw + off, sizeof(hdr));
-			off += sizeof(hdr);
-			if (hdr[0] == 0 || hdr[0] > COL_DICT_MAX_ENTRIES || hdr[1] > 32)
-				ColCorrupt("bad dictionary header");
-			NEED(off, ColPackedBytes(nn, hdr[1]), end);
+			off = read_dict_header(raw, off, end, nn, hdr);
 			codes = raw + off;
 			off = TYPEALIGN(8, off + ColPackedBytes(nn, hdr[1]));
 			vec->dict = palloc(sizeof(Datum) * hdr[0]);
@@ -2396,15 +2413,7 @@ ColEncodeContext(ColTypeInfo *ti, Datum *values, bool *isnull, int n,
 		}
 	}
 	out->nnulls = n - nn;
-	if (nn < n)
-	{
-		out->flags |= COL_CHUNK_HAS_NULLS;
-		memset(b.data, 0, nb);
-		for (i = 0; i < n; i++)
-			if (isnull[i])
-				b.data[i >> 3] |= (char) (1 << (i & 7));
-		b.len = nb;
-	}
+	colbuf_nulls(&b, isnull, n, nn, out);
 	colbuf_pad(&b, 8);
 	hdr[0] = ndict;
 	hdr[1] = rank_bits | list_bytes << 8;
@@ -2572,13 +2581,8 @@ ColChunkCodes(const ColChunkDesc *cd, const char *stored, int nrows, int *ndict)
 	if (cd->encoding != COL_ENC_VAR_DICT)
 		ColCorrupt("context column is not dictionary coded");
 	raw = chunk_raw(cd, stored, nrows, NULL);
-	off = TYPEALIGN(8, read_nulls(cd, raw, end, nrows, isnull));
-	NEED(off, sizeof(hdr), end);
-	memcpy(hdr, raw + off, sizeof(hdr));
-	off += sizeof(hdr);
-	if (hdr[0] == 0 || hdr[0] > COL_DICT_MAX_ENTRIES || hdr[1] > 32)
-		ColCorrupt("bad dictionary header");
-	NEED(off, ColPackedBytes(nn, hdr[1]), end);
+	off = read_dict_header(raw, TYPEALIGN(8, read_nulls(cd, raw, end, nrows, isnull)),
+						   end, nn, hdr);
 	tmp = palloc(sizeof(uint64) * Max(nn, 1));
 	ColUnpackBits(raw + off, nn, hdr[1], tmp);
 	for (i = 0; i < nrows; i++)

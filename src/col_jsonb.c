@@ -49,6 +49,12 @@
  * vtype[nvals], 8-aligned int64 vint[nvals], then the string values as
  * aligned varlenas in value order.
  *
+ * Chunks with COL_JSONB_F_PLANES (all chunks written now) store the shape
+ * of a row in one byte (a chunk has at most 256 shapes), the ints of a
+ * stream as uint64 nbytes followed by nbytes byte planes (the widest
+ * value's bytes; small counts leave the high planes out), and numerics
+ * packed like strings (varint length, bytes).
+ *
  * Reading one key therefore decompresses and decodes only that key's
  * stream.  Whole values are rebuilt (only when the column is projected)
  * by pushing every present key's value into a new object; jsonb objects

@@ -246,6 +246,22 @@ ColFooterLoad(Relation rel, const ColStripeInfo *si, ColFooter *f,
 	}
 }
 
+/* The stored bytes of a chunk (current memory context). */
+static char *
+read_stored(Relation rel, const ColStripeInfo *si, const ColChunkDesc *cd,
+			BlockNumber nblocks, ColReadStats *stats)
+{
+	char	   *stored;
+
+	if (cd->stored_len > MaxAllocHugeSize)
+		ColCorrupt("chunk length is impossible");
+	stored = MemoryContextAllocHuge(CurrentMemoryContext, Max(cd->stored_len, 8));
+	ColStripeBytes(rel, si, cd->offset, stored, cd->stored_len, nblocks);
+	if (stats)
+		stats->bytes_read += cd->stored_len;
+	return stored;
+}
+
 /*
  * Dictionary codes of column att's chunk of a group, which must be
  * COL_ENC_VAR_DICT: the context of a context-coded chunk.
@@ -261,12 +277,7 @@ read_codes(Relation rel, const ColStripeInfo *si, ColFooter *footer, int att,
 
 	if (!footer->loaded[att] || cd->encoding != COL_ENC_VAR_DICT)
 		ColCorrupt("context chunk has a bad source column");
-	if (cd->stored_len > MaxAllocHugeSize)
-		ColCorrupt("chunk length is impossible");
-	stored = MemoryContextAllocHuge(CurrentMemoryContext, Max(cd->stored_len, 8));
-	ColStripeBytes(rel, si, cd->offset, stored, cd->stored_len, nblocks);
-	if (stats)
-		stats->bytes_read += cd->stored_len;
+	stored = read_stored(rel, si, cd, nblocks, stats);
 	codes = ColChunkCodes(cd, stored, footer->group_rows[group], &ndict);
 	pfree(stored);
 	return codes;
@@ -303,14 +314,8 @@ read_chunk(Relation rel, const ColStripeInfo *si, ColFooter *footer,
 		   ColVector *vec, BlockNumber nblocks, ColReadStats *stats)
 {
 	ColChunkDesc *cd = COL_CHUNK(footer, att, group);
-	char	   *stored;
+	char	   *stored = read_stored(rel, si, cd, nblocks, stats);
 
-	if (cd->stored_len > MaxAllocHugeSize)
-		ColCorrupt("chunk length is impossible");
-	stored = MemoryContextAllocHuge(CurrentMemoryContext, Max(cd->stored_len, 8));
-	ColStripeBytes(rel, si, cd->offset, stored, cd->stored_len, nblocks);
-	if (stats)
-		stats->bytes_read += cd->stored_len;
 	if (cd->encoding == COL_ENC_VAR_DICT_CTX)
 	{
 		/* the codes of the context column first */
