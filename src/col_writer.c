@@ -316,6 +316,8 @@ ColWriteBufFull(ColWriteBuf *buf)
  * a small saving is not worth the time of every scan of the column.
  */
 #define COL_CTX_MAX_SHARE	0.7
+/* Chunks smaller than this are not worth the writer's time to recode. */
+#define COL_CTX_MIN_BYTES	1024
 
 /*
  * Recode the dictionary chunks of group g (n rows) in the context of
@@ -344,6 +346,9 @@ context_code_group(ColWriteBuf *buf, TupleDesc tupdesc, ColTypeInfo *types,
 		if (chunks[a * ngroups + g].encoding != COL_ENC_VAR_DICT ||
 			TupleDescAttr(tupdesc, a)->attisdropped)
 			continue;
+		/* a small chunk can save little: only as a context (cheap to ask) */
+		if (chunks[a * ngroups + g].stored_len < COL_CTX_MIN_BYTES)
+			done[a] = true;
 		codes[a] = palloc(sizeof(int32) * Max(n, 1));
 		ndict[a] = ColDictCodes(buf->values[a] + buf->bounds[g],
 								buf->isnull[a] + buf->bounds[g], n, codes[a]);
@@ -360,7 +365,8 @@ context_code_group(ColWriteBuf *buf, TupleDesc tupdesc, ColTypeInfo *types,
 		for (s = 0; s < natts; s++)
 		{
 			bits[a * natts + s] = -1;
-			if (s != a && codes[a] != NULL && codes[s] != NULL && ndict[a] >= 2)
+			if (s != a && !done[a] && codes[a] != NULL && codes[s] != NULL &&
+				ndict[a] >= 2)
 				bits[a * natts + s] = ColContextBits(codes[a], ndict[a], codes[s],
 													 ndict[s], n);
 		}
