@@ -44,6 +44,7 @@
 #include "postgres.h"
 
 #define ZSTD_STATIC_LINKING_ONLY
+#include <math.h>
 #include <zstd.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -149,6 +150,27 @@ colbuf_pad(ColBuf *b, Size align)
 	colbuf_reserve(b, nl - b->len);
 	memset(b->data + b->len, 0, nl - b->len);
 	b->len = nl;
+}
+
+/*
+ * Start a chunk's bytes with its null bitmap (bit i: row i is NULL) when
+ * there are NULLs (nn < n); the buffer must be empty.
+ */
+static void
+colbuf_nulls(ColBuf *b, const bool *isnull, int n, int nn, ColEncodedChunk *out)
+{
+	Size		nb = (n + 7) / 8;
+	int			i;
+
+	if (nn == n)
+		return;
+	out->flags |= COL_CHUNK_HAS_NULLS;
+	colbuf_reserve(b, nb);
+	memset(b->data, 0, nb);
+	for (i = 0; i < n; i++)
+		if (isnull[i])
+			b->data[i >> 3] |= (char) (1 << (i & 7));
+	b->len = nb;
 }
 
 void
@@ -339,6 +361,21 @@ pack_planes(const uint64 *v, int n, int nbytes, char *dst)
 	for (p = 0; p < nbytes; p++)
 		for (i = 0; i < n; i++)
 			dst[(Size) p * n + i] = (char) (v[i] >> (8 * p));
+}
+
+/* pack_planes and unpack_planes for other encoders (col_jsonb.c) */
+void
+ColPackPlanes(const uint64 *v, int n, int nbytes, char *dst)
+{
+	pack_planes(v, n, nbytes, dst);
+}
+
+static void unpack_planes(const char *src, int n, int nbytes, uint64 *dst);
+
+void
+ColUnpackPlanes(const char *src, int n, int nbytes, uint64 *dst)
+{
+	unpack_planes(src, n, nbytes, dst);
 }
 
 /*
@@ -978,6 +1015,33 @@ jsonb_few_distinct(Datum *dense, int nn)
 	return ndict > 0 && ndict * 32 <= nn;
 }
 
+/* Zone map and value set of a dictionary-coded chunk, over its entries. */
+static void
+dict_summary(ColTypeInfo *ti, const Datum *dict, int ndict, ColEncodedChunk *out)
+{
+	int			i;
+
+	if (ti->has_cmp)
+	{
+		bool		have = false;
+
+		for (i = 0; i < ndict; i++)
+			minmax_generic(ti, dict[i], &have, &out->min, &out->max);
+		if (VARSIZE_ANY(DatumGetPointer(out->min)) <= COL_MAX_MINMAX_BYTES &&
+			VARSIZE_ANY(DatumGetPointer(out->max)) <= COL_MAX_MINMAX_BYTES)
+			out->flags |= COL_CHUNK_HAS_MINMAX;
+	}
+	if (ti->text_like && ndict <= COL_DICTSET_MAX)
+	{
+		out->dictset = palloc(sizeof(uint32) * ndict);
+		for (i = 0; i < ndict; i++)
+			out->dictset[i] = hash_bytes((const unsigned char *) VARDATA_ANY(DatumGetPointer(dict[i])),
+										 VARSIZE_ANY_EXHDR(DatumGetPointer(dict[i])));
+		qsort(out->dictset, ndict, sizeof(uint32), uint32_cmp);
+		out->ndictset = ndict;
+	}
+}
+
 static void
 encode_varlena(ColTypeInfo *ti, Datum *dense, int nn, ColBuf *b, ColEncodedChunk *out)
 {
@@ -1022,24 +1086,13 @@ encode_varlena(ColTypeInfo *ti, Datum *dense, int nn, ColBuf *b, ColEncodedChunk
 			for (i = 0; i < ndict; i++)
 				append_varlena(b, ent[i].datum, align);
 
-			/* zone map and value set over the dictionary only */
-			if (ti->has_cmp)
 			{
-				bool		have = false;
+				Datum	   *dict = palloc(sizeof(Datum) * ndict);
 
 				for (i = 0; i < ndict; i++)
-					minmax_generic(ti, ent[i].datum, &have, &out->min, &out->max);
-				if (VARSIZE_ANY(DatumGetPointer(out->min)) <= COL_MAX_MINMAX_BYTES &&
-					VARSIZE_ANY(DatumGetPointer(out->max)) <= COL_MAX_MINMAX_BYTES)
-					out->flags |= COL_CHUNK_HAS_MINMAX;
-			}
-			if (ti->text_like && ndict <= COL_DICTSET_MAX)
-			{
-				out->dictset = palloc(sizeof(uint32) * ndict);
-				for (i = 0; i < ndict; i++)
-					out->dictset[i] = ent[i].hash;
-				qsort(out->dictset, ndict, sizeof(uint32), uint32_cmp);
-				out->ndictset = ndict;
+					dict[i] = ent[i].datum;
+				dict_summary(ti, dict, ndict, out);
+				pfree(dict);
 			}
 			pfree(ent);
 			pfree(codes);
@@ -1087,17 +1140,9 @@ ColEncodeChunk(ColTypeInfo *ti, Datum *values, bool *isnull, int n,
 	out->nnulls = n - nn;
 	colbuf_init(&b, 1024);
 
+	colbuf_nulls(&b, isnull, n, nn, out);
 	if (nn < n)
 	{
-		Size		nb = (n + 7) / 8;
-
-		out->flags |= COL_CHUNK_HAS_NULLS;
-		colbuf_reserve(&b, nb);
-		memset(b.data, 0, nb);
-		for (i = 0; i < n; i++)
-			if (isnull[i])
-				b.data[i >> 3] |= (char) (1 << (i & 7));
-		b.len = nb;
 		dense = palloc(sizeof(Datum) * Max(nn, 1));
 		nn = 0;
 		for (i = 0; i < n; i++)
@@ -1342,6 +1387,23 @@ read_nulls(const ColChunkDesc *cd, const char *raw, uint64 end, int nrows,
 	return (nrows + 7) / 8;
 }
 
+/*
+ * Read the header of a COL_ENC_VAR_DICT chunk's values at off (8-aligned)
+ * into hdr[4] (entries, code width) and check that the nn packed codes
+ * follow; returns the offset of the codes.
+ */
+static uint64
+read_dict_header(const char *raw, uint64 off, uint64 end, int nn, uint32 *hdr)
+{
+	NEED(off, sizeof(uint32) * 4, end);
+	memcpy(hdr, raw + off, sizeof(uint32) * 4);
+	off += sizeof(uint32) * 4;
+	if (hdr[0] == 0 || hdr[0] > COL_DICT_MAX_ENTRIES || hdr[1] > 32)
+		ColCorrupt("bad dictionary header");
+	NEED(off, ColPackedBytes(nn, hdr[1]), end);
+	return off;
+}
+
 /* ---------------- derived encodings ---------------- */
 
 /*
@@ -1367,7 +1429,8 @@ read_nulls(const ColChunkDesc *cd, const char *raw, uint64 end, int nrows,
 bool
 ColDerivedEncoding(uint8 encoding)
 {
-	return encoding == COL_ENC_DERIVED_TS || encoding == COL_ENC_PARENT_REF;
+	return encoding == COL_ENC_DERIVED_TS || encoding == COL_ENC_PARENT_REF ||
+		encoding == COL_ENC_VAR_DICT_CTX;
 }
 
 static inline Timestamp
@@ -1512,15 +1575,7 @@ ColEncodeDerived(ColTypeInfo *ti, Datum *values, bool *isnull, int n,
 		out->max = Int64GetDatum((int64) umax);
 		out->flags |= COL_CHUNK_HAS_MINMAX;
 		colbuf_init(&b, nb + 16 + 2 * nn + 8 * nlit + 16);
-		if (nn < n)
-		{
-			out->flags |= COL_CHUNK_HAS_NULLS;
-			memset(b.data, 0, nb);
-			for (i = 0; i < n; i++)
-				if (isnull[i])
-					b.data[i >> 3] |= (char) (1 << (i & 7));
-			b.len = nb;
-		}
+		colbuf_nulls(&b, isnull, n, nn, out);
 		colbuf_pad(&b, 8);
 		{
 			uint32		hdr[2] = {nlit, 0};
@@ -1907,12 +1962,7 @@ ColDecodeChunkRows(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
 		off = TYPEALIGN(8, off);
 		if (cd->encoding == COL_ENC_VAR_DICT)
 		{
-			NEED(off, sizeof(hdr), end);
-			memcpy(hdr, raw + off, sizeof(hdr));
-			off += sizeof(hdr);
-			if (hdr[0] == 0 || hdr[0] > COL_DICT_MAX_ENTRIES || hdr[1] > 32)
-				ColCorrupt("bad dictionary header");
-			NEED(off, ColPackedBytes(nn, hdr[1]), end);
+			off = read_dict_header(raw, off, end, nn, hdr);
 			codes = raw + off;
 			off = TYPEALIGN(8, off + ColPackedBytes(nn, hdr[1]));
 			vec->dict = palloc(sizeof(Datum) * hdr[0]);
@@ -2124,4 +2174,462 @@ ColDecodeChunk(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
 		if (dense)
 			pfree(dense);
 	}
+}
+
+/* ---------------- dictionary codes in the context of another column ---------------- */
+
+/*
+ * Span columns follow each other: a service has a handful of span names,
+ * one resource document per instance, one instrumentation scope per kind
+ * of span, and a scope name fixes its version.  A dictionary chunk codes
+ * each row with log2(entries) bits whatever its neighbours say; coding it
+ * given the dictionary code of a related column (its "context") costs
+ * only what that column leaves open.  COL_ENC_VAR_DICT_CTX is a derived
+ * encoding (the footer records the context column as its source):
+ *
+ *	  null bitmap (when the chunk has NULLs), 8-aligned
+ *	  uint32 ndict, rank_bits | list_bytes << 8 (1 or 2), nctx, npairs
+ *	  ranks: one per non-NULL row, bit-packed in rank_bits bits (packed
+ *	  small numbers compress better than bytes: zstd spends more than
+ *	  their entropy on short matches between bytes)
+ *	  uint16 count[nctx], list[npairs] of list_bytes each
+ *	  8-aligned, the ndict distinct values as in COL_ENC_VAR_DICT
+ *
+ * Context c of a row is its source code, or nctx - 1 where the source is
+ * NULL; the count[c] entries of list after those of contexts 0..c-1 are
+ * the codes seen with c, most frequent first, and a row stores the
+ * position of its code among them (mostly 0).  Codes number the distinct values in first-seen order, as
+ * COL_ENC_VAR_DICT does, so both encodings give the same codes; the
+ * footer keeps the zone map and value set of the dictionary, so chunk
+ * skipping works unchanged.  The writer (col_writer.c) picks for each
+ * dictionary chunk the context column of lowest estimated cost
+ * (ColContextBits) and keeps the result only when it is much smaller; a
+ * context is always a plain COL_ENC_VAR_DICT chunk, whose codes alone the
+ * reader decodes (col_reader.c).
+ */
+
+/*
+ * Dictionary codes of n values (-1 for NULL) numbered as encode_varlena
+ * numbers them; returns the number of entries, or -1 when there is no
+ * dictionary.
+ */
+int
+ColDictCodes(Datum *values, bool *isnull, int n, int32 *codes)
+{
+	Datum	   *dense = palloc(sizeof(Datum) * Max(n, 1));
+	uint32	   *dc = palloc(sizeof(uint32) * Max(n, 1));
+	DictEntry  *ent = NULL;
+	int			nn = 0;
+	int			ndict;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (!isnull[i])
+			dense[nn++] = values[i];
+	ndict = nn >= 8 ? build_dict(dense, nn, &ent, dc) : -1;
+	if (ndict > 0)
+	{
+		nn = 0;
+		for (i = 0; i < n; i++)
+			codes[i] = isnull[i] ? -1 : (int32) dc[nn++];
+		pfree(ent);
+	}
+	pfree(dense);
+	pfree(dc);
+	return ndict;
+}
+
+/* Distinct (context, code) pairs of a chunk and their counts. */
+typedef struct CtxPairs
+{
+	int			cap;			/* hash table slots (power of two) */
+	int32	   *slot;			/* pair index or -1 */
+	uint32	   *key;			/* per pair: ctx << 12 | code */
+	uint32	   *count;
+	int			npairs;
+	uint32	   *ctxcount;		/* [nctx] rows per context */
+} CtxPairs;
+
+static inline uint32
+ctx_of(const int32 *scodes, int i, int nctx)
+{
+	return scodes[i] < 0 ? (uint32) (nctx - 1) : (uint32) scodes[i];
+}
+
+/* Count the pairs of the non-NULL rows; rowpair[i] (if given) = pair index. */
+static void
+ctx_pairs(const int32 *codes, const int32 *scodes, int n, int nctx,
+		  CtxPairs *p, int32 *rowpair)
+{
+	int			i;
+
+	p->cap = 16;
+	while (p->cap < 2 * n)
+		p->cap <<= 1;
+	p->slot = palloc(sizeof(int32) * p->cap);
+	memset(p->slot, 0xFF, sizeof(int32) * p->cap);
+	p->key = palloc(sizeof(uint32) * Max(n, 1));
+	p->count = palloc(sizeof(uint32) * Max(n, 1));
+	p->ctxcount = palloc0(sizeof(uint32) * nctx);
+	p->npairs = 0;
+	for (i = 0; i < n; i++)
+	{
+		uint32		k,
+					h;
+
+		if (codes[i] < 0)
+			continue;
+		k = ctx_of(scodes, i, nctx) << 12 | (uint32) codes[i];
+		h = hash_bytes_uint32(k) & (p->cap - 1);
+		while (p->slot[h] >= 0 && p->key[p->slot[h]] != k)
+			h = (h + 1) & (p->cap - 1);
+		if (p->slot[h] < 0)
+		{
+			p->slot[h] = p->npairs;
+			p->key[p->npairs] = k;
+			p->count[p->npairs++] = 0;
+		}
+		p->count[p->slot[h]]++;
+		p->ctxcount[k >> 12]++;
+		if (rowpair)
+			rowpair[i] = p->slot[h];
+	}
+}
+
+static void
+ctx_pairs_free(CtxPairs *p)
+{
+	pfree(p->slot);
+	pfree(p->key);
+	pfree(p->count);
+	pfree(p->ctxcount);
+}
+
+/*
+ * Estimated bits of a chunk's codes[n] (ndict entries) coded in the
+ * context of scodes[n] (nsdict entries): the conditional entropy of the
+ * rows plus the pair table.  -1 when the encoding cannot be used.
+ */
+double
+ColContextBits(const int32 *codes, int ndict, const int32 *scodes, int nsdict, int n)
+{
+	CtxPairs	p;
+	double		bits = 0;
+	int			i;
+
+	if (ndict <= 0 || ndict > COL_DICT_MAX_ENTRIES || nsdict <= 0 ||
+		nsdict >= COL_DICT_MAX_ENTRIES)
+		return -1;
+	ctx_pairs(codes, scodes, n, nsdict + 1, &p, NULL);
+	for (i = 0; i < p.npairs; i++)
+		bits += p.count[i] * log2((double) p.ctxcount[p.key[i] >> 12] / p.count[i]);
+	bits += 4.0 * p.npairs + 2.0 * (nsdict + 1) + 256;
+	ctx_pairs_free(&p);
+	return bits;
+}
+
+/* Order of pairs in the list: by context, then most frequent first. */
+static int
+ctx_pair_cmp(const void *a, const void *b, void *arg)
+{
+	const CtxPairs *p = (const CtxPairs *) arg;
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+	uint32		kx = p->key[x];
+	uint32		ky = p->key[y];
+
+	if ((kx >> 12) != (ky >> 12))
+		return (kx >> 12) < (ky >> 12) ? -1 : 1;
+	if (p->count[x] != p->count[y])
+		return p->count[x] > p->count[y] ? -1 : 1;
+	return kx < ky ? -1 : (kx > ky ? 1 : 0);
+}
+
+/*
+ * Encode n values (codes[n] from ColDictCodes, ndict entries) as
+ * COL_ENC_VAR_DICT_CTX in the context of column srcatt's codes scodes[n]
+ * (nsdict entries).  Allocates in the current memory context.
+ */
+void
+ColEncodeContext(ColTypeInfo *ti, Datum *values, bool *isnull, int n,
+				 const int32 *codes, int ndict, int srcatt,
+				 const int32 *scodes, int nsdict, ColEncodedChunk *out)
+{
+	int			nctx = nsdict + 1;
+	CtxPairs	p;
+	int32	   *rowpair = palloc(sizeof(int32) * Max(n, 1));
+	int32	   *order;
+	uint16	   *rank;
+	uint32	   *start = palloc0(sizeof(uint32) * (nctx + 1));
+	uint16	   *list;
+	Datum	   *dict = palloc(sizeof(Datum) * ndict);
+	bool	   *seen = palloc0(sizeof(bool) * ndict);
+	uint32		hdr[4];
+	uint32		maxrank = 0;
+	int			rank_bits,
+				list_bytes;
+	int			nn = 0;
+	int			i,
+				j;
+	ColBuf		b;
+	Size		nb = (n + 7) / 8;
+
+	Assert(ndict > 0 && ndict <= COL_DICT_MAX_ENTRIES && nsdict < COL_DICT_MAX_ENTRIES);
+	ctx_pairs(codes, scodes, n, nctx, &p, rowpair);
+	order = palloc(sizeof(int32) * Max(p.npairs, 1));
+	rank = palloc(sizeof(uint16) * Max(p.npairs, 1));
+	list = palloc(sizeof(uint16) * Max(p.npairs, 1));
+	for (i = 0; i < p.npairs; i++)
+		order[i] = i;
+	qsort_arg(order, p.npairs, sizeof(int32), ctx_pair_cmp, &p);
+	for (i = 0; i < p.npairs; i++)
+	{
+		uint32		c = p.key[order[i]] >> 12;
+
+		start[c + 1]++;
+		list[i] = (uint16) (p.key[order[i]] & 0xFFF);
+	}
+	for (i = 0; i < nctx; i++)
+		start[i + 1] += start[i];
+	for (i = 0; i < p.npairs; i++)
+	{
+		rank[order[i]] = (uint16) (i - start[p.key[order[i]] >> 12]);
+		maxrank = Max(maxrank, rank[order[i]]);
+	}
+	rank_bits = ColBitWidth(maxrank);
+	list_bytes = ndict <= 256 ? 1 : 2;
+
+	memset(out, 0, sizeof(ColEncodedChunk));
+	colbuf_init(&b, nb + 16 + 2 * (Size) n + 4 * (Size) (nctx + 1) + 2 * (Size) p.npairs + 64);
+	for (i = 0; i < n; i++)
+	{
+		if (isnull[i])
+			continue;
+		nn++;
+		if (!seen[codes[i]])
+		{
+			seen[codes[i]] = true;
+			dict[codes[i]] = values[i];
+		}
+	}
+	out->nnulls = n - nn;
+	colbuf_nulls(&b, isnull, n, nn, out);
+	colbuf_pad(&b, 8);
+	hdr[0] = ndict;
+	hdr[1] = rank_bits | list_bytes << 8;
+	hdr[2] = nctx;
+	hdr[3] = p.npairs;
+	colbuf_append(&b, hdr, sizeof(hdr));
+	{
+		uint64	   *tmp = palloc(sizeof(uint64) * Max(nn, 1));
+
+		j = 0;
+		for (i = 0; i < n; i++)
+			if (!isnull[i])
+				tmp[j++] = rank[rowpair[i]];
+		colbuf_reserve(&b, ColPackedBytes(nn, rank_bits));
+		ColPackBits(tmp, nn, rank_bits, b.data + b.len);
+		b.len += ColPackedBytes(nn, rank_bits);
+		pfree(tmp);
+	}
+	for (i = 0; i < nctx; i++)
+	{
+		uint16		cnt = (uint16) (start[i + 1] - start[i]);
+
+		colbuf_append(&b, &cnt, sizeof(uint16));
+	}
+	for (i = 0; i < p.npairs; i++)
+	{
+		if (list_bytes == 1)
+		{
+			uint8		v = (uint8) list[i];
+
+			colbuf_append(&b, &v, 1);
+		}
+		else
+			colbuf_append(&b, &list[i], sizeof(uint16));
+	}
+	colbuf_pad(&b, 8);
+	for (i = 0; i < ndict; i++)
+	{
+		if (!seen[i])
+			elog(ERROR, "dictionary code without a value");
+		append_varlena(&b, dict[i], value_align(ti));
+	}
+	dict_summary(ti, dict, ndict, out);
+	out->encoding = COL_ENC_VAR_DICT_CTX;
+	out->source = srcatt + 1;
+	compress_chunk(&b, out);
+
+	ctx_pairs_free(&p);
+	pfree(rowpair);
+	pfree(order);
+	pfree(rank);
+	pfree(start);
+	pfree(list);
+	pfree(dict);
+	pfree(seen);
+}
+
+/*
+ * Check and parse a COL_ENC_VAR_DICT_CTX chunk given its context's codes
+ * scodes[nrows]: sets isnull[nrows] and codes[nrows] (-1 for NULL),
+ * *ndict, and returns the raw bytes, the dictionary at *dictoff.
+ */
+static const char *
+ctx_decode_codes(const ColChunkDesc *cd, const char *stored, int nrows,
+				 const int32 *scodes, bool *isnull, int32 *codes,
+				 uint32 *ndict, uint64 *dictoff, int64 *bytes_decoded)
+{
+	const char *raw = chunk_raw(cd, stored, nrows, bytes_decoded);
+	uint64		end = cd->raw_len;
+	uint64		off;
+	uint32		hdr[4];
+	const char *ranks;
+	uint64	   *rk;
+	uint32	   *start;
+	const char *list;
+	uint32		nn = nrows - cd->nnulls;
+	uint32		k = 0;
+	uint32		rank_bits,
+				list_bytes;
+	int			i,
+				c;
+
+	if (cd->encoding != COL_ENC_VAR_DICT_CTX)
+		ColCorrupt("not a context coded chunk");
+	off = TYPEALIGN(8, read_nulls(cd, raw, end, nrows, isnull));
+	NEED(off, sizeof(hdr), end);
+	memcpy(hdr, raw + off, sizeof(hdr));
+	off += sizeof(hdr);
+	rank_bits = hdr[1] & 0xFF;
+	list_bytes = hdr[1] >> 8;
+	if (hdr[0] == 0 || hdr[0] > COL_DICT_MAX_ENTRIES ||
+		rank_bits > 12 || (list_bytes != 1 && list_bytes != 2) ||
+		hdr[2] == 0 || hdr[2] > COL_DICT_MAX_ENTRIES || hdr[3] > nn)
+		ColCorrupt("bad context dictionary header");
+	NEED(off, ColPackedBytes(nn, rank_bits), end);
+	ranks = raw + off;
+	off += ColPackedBytes(nn, rank_bits);
+	NEED(off, sizeof(uint16) * (uint64) hdr[2] + (uint64) list_bytes * hdr[3], end);
+	start = palloc(sizeof(uint32) * (hdr[2] + 1));
+	start[0] = 0;
+	for (c = 0; c < (int) hdr[2]; c++)
+	{
+		uint16		cnt;
+
+		memcpy(&cnt, raw + off + sizeof(uint16) * c, sizeof(uint16));
+		start[c + 1] = start[c] + cnt;
+	}
+	off += sizeof(uint16) * (uint64) hdr[2];
+	list = raw + off;
+	off = TYPEALIGN(8, off + (uint64) list_bytes * hdr[3]);
+	if (start[hdr[2]] != hdr[3])
+		ColCorrupt("bad context dictionary table");
+	rk = palloc(sizeof(uint64) * Max(nn, 1));
+	ColUnpackBits(ranks, nn, rank_bits, rk);
+	for (i = 0; i < nrows; i++)
+	{
+		uint32		ctx,
+					r;
+		uint16		code;
+
+		if (isnull[i])
+		{
+			codes[i] = -1;
+			continue;
+		}
+		ctx = scodes[i] < 0 ? hdr[2] - 1 : (uint32) scodes[i];
+		if (ctx >= hdr[2] || (scodes[i] >= 0 && ctx == hdr[2] - 1))
+			ColCorrupt("context code out of range");
+		r = (uint32) rk[k++];
+		if (r >= start[ctx + 1] - start[ctx])
+			ColCorrupt("context rank out of range");
+		if (list_bytes == 1)
+			code = (uint8) list[start[ctx] + r];
+		else
+			memcpy(&code, list + sizeof(uint16) * (start[ctx] + r), sizeof(uint16));
+		if (code >= hdr[0])
+			ColCorrupt("dictionary code out of range");
+		codes[i] = code;
+	}
+	pfree(start);
+	pfree(rk);
+	*ndict = hdr[0];
+	*dictoff = off;
+	return raw;
+}
+
+/*
+ * Dictionary codes (-1 for NULL) of a COL_ENC_VAR_DICT chunk, without its
+ * values; palloc'd, nrows entries.  *ndict receives the entry count.
+ */
+int32 *
+ColChunkCodes(const ColChunkDesc *cd, const char *stored, int nrows, int *ndict)
+{
+	int32	   *codes = palloc(sizeof(int32) * Max(nrows, 1));
+	bool	   *isnull = palloc(sizeof(bool) * Max(nrows, 1));
+	uint64	   *tmp;
+	const char *raw;
+	uint64		end = cd->raw_len;
+	uint64		off;
+	uint32		hdr[4];
+	uint32		nn = nrows - cd->nnulls;
+	int			i,
+				j = 0;
+
+	if (cd->encoding != COL_ENC_VAR_DICT)
+		ColCorrupt("context column is not dictionary coded");
+	raw = chunk_raw(cd, stored, nrows, NULL);
+	off = read_dict_header(raw, TYPEALIGN(8, read_nulls(cd, raw, end, nrows, isnull)),
+						   end, nn, hdr);
+	tmp = palloc(sizeof(uint64) * Max(nn, 1));
+	ColUnpackBits(raw + off, nn, hdr[1], tmp);
+	for (i = 0; i < nrows; i++)
+	{
+		if (isnull[i])
+		{
+			codes[i] = -1;
+			continue;
+		}
+		if (unlikely(tmp[j] >= hdr[0]))
+			ColCorrupt("dictionary code out of range");
+		codes[i] = (int32) tmp[j++];
+	}
+	pfree(tmp);
+	if (raw != stored)
+		pfree((char *) raw);
+	pfree(isnull);
+	*ndict = (int) hdr[0];
+	return codes;
+}
+
+/*
+ * Decode a COL_ENC_VAR_DICT_CTX chunk of nrows rows into vec (values and
+ * dictionary form), given its context column's codes scodes[nrows].
+ */
+void
+ColDecodeContext(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
+				 int nrows, const int32 *scodes, ColVector *vec,
+				 int64 *bytes_decoded)
+{
+	const char *raw;
+	uint32		ndict;
+	uint64		off;
+	int			i;
+
+	if (ti->typlen != -1)
+		ColCorrupt("chunk encoding does not fit the column type");
+	vec->values = palloc(sizeof(Datum) * Max(nrows, 1));
+	vec->isnull = palloc(sizeof(bool) * Max(nrows, 1));
+	vec->codes = palloc(sizeof(int32) * Max(nrows, 1));
+	vec->hasnulls = cd->nnulls > 0;
+	/* the raw bytes stay allocated: the dictionary points into them */
+	raw = ctx_decode_codes(cd, stored, nrows, scodes, vec->isnull, vec->codes,
+						   &ndict, &off, bytes_decoded);
+	vec->dict = palloc(sizeof(Datum) * ndict);
+	vec->ndict = ndict;
+	decode_varlenas(ti, raw, off, cd->raw_len, ndict, vec->dict);
+	for (i = 0; i < nrows; i++)
+		vec->values[i] = vec->codes[i] < 0 ? (Datum) 0 : vec->dict[vec->codes[i]];
 }

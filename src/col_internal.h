@@ -98,7 +98,9 @@ typedef enum ColEncoding
 	COL_ENC_PARENT_REF,			/* span id = the source column's value in
 								 * another row of the chunk, or a literal */
 	COL_ENC_INT_FOR_PLANES,		/* COL_ENC_INT_FOR with byte planes */
-	COL_ENC_INT_DELTA_PLANES	/* COL_ENC_INT_DELTA with byte planes */
+	COL_ENC_INT_DELTA_PLANES,	/* COL_ENC_INT_DELTA with byte planes */
+	COL_ENC_VAR_DICT_CTX		/* dictionary codes ranked in the context of
+								 * another dictionary column's codes */
 } ColEncoding;
 
 typedef enum ColCompression
@@ -278,6 +280,19 @@ extern bool ColEncodeDerived(ColTypeInfo *ti, Datum *values, bool *isnull,
 							 Datum *svalues, bool *sisnull,
 							 ColEncodedChunk *out);
 extern bool ColDerivedEncoding(uint8 encoding);
+extern void ColPackPlanes(const uint64 *v, int n, int nbytes, char *dst);
+extern void ColUnpackPlanes(const char *src, int n, int nbytes, uint64 *dst);
+extern int	ColDictCodes(Datum *values, bool *isnull, int n, int32 *codes);
+extern double ColContextBits(const int32 *codes, int ndict, const int32 *scodes,
+							 int nsdict, int n);
+extern void ColEncodeContext(ColTypeInfo *ti, Datum *values, bool *isnull, int n,
+							 const int32 *codes, int ndict, int srcatt,
+							 const int32 *scodes, int nsdict, ColEncodedChunk *out);
+extern int32 *ColChunkCodes(const ColChunkDesc *cd, const char *stored, int nrows,
+							int *ndict);
+extern void ColDecodeContext(ColTypeInfo *ti, const ColChunkDesc *cd,
+							 const char *stored, int nrows, const int32 *scodes,
+							 ColVector *vec, int64 *bytes_decoded);
 extern void ColDecodeDerived(ColTypeInfo *ti, const ColChunkDesc *cd,
 							 const char *stored, int nrows,
 							 const ColVector *src, ColVector *vec);

@@ -49,6 +49,12 @@
  * vtype[nvals], 8-aligned int64 vint[nvals], then the string values as
  * aligned varlenas in value order.
  *
+ * Chunks with COL_JSONB_F_PLANES (all chunks written now) store the shape
+ * of a row in one byte (a chunk has at most 256 shapes), the ints of a
+ * stream as uint64 nbytes followed by nbytes byte planes (the widest
+ * value's bytes; small counts leave the high planes out), and numerics
+ * packed like strings (varint length, bytes).
+ *
  * Reading one key therefore decompresses and decodes only that key's
  * stream.  Whole values are rebuilt (only when the column is projected)
  * by pushing every present key's value into a new object; jsonb objects
@@ -84,7 +90,10 @@
 #define COL_JSONB_F_SHAPES	0x0002	/* a shape section says which keys each
 										 * row has; key streams type only those
 										 * rows */
-#define COL_JSONB_KNOWN_FLAGS	(COL_JSONB_F_STRDICT | COL_JSONB_F_SHAPES)
+#define COL_JSONB_F_PLANES	0x0004	/* one-byte shape codes, integers as
+										 * byte planes, packed numerics */
+#define COL_JSONB_KNOWN_FLAGS	(COL_JSONB_F_STRDICT | COL_JSONB_F_SHAPES | \
+								 COL_JSONB_F_PLANES)
 #define COL_JSONB_DICT_MIN	8		/* fewer strings: never a dictionary */
 #define COL_JSONB_CAT_MAX	128		/* most values of a categorical key (the
 										 * value ids and 0xFF fit a byte) */
@@ -461,6 +470,51 @@ append_blob(StringInfo out, const char *data, Size len)
 }
 
 /*
+ * Append n aligned varlenas (as in key->strs) packed: each length as a
+ * varint, then its bytes, no headers or padding.
+ */
+static void
+append_packed(StringInfo out, const StringInfo vals, uint32 n)
+{
+	Size		soff = 0;
+	uint32		c;
+
+	for (c = 0; c < n; c++)
+	{
+		uint32		len;
+
+		soff = TYPEALIGN(8, soff);
+		len = VARSIZE(vals->data + soff) - VARHDRSZ;
+		append_varint(out, len);
+		appendBinaryStringInfo(out, vals->data + soff + VARHDRSZ, len);
+		soff += len + VARHDRSZ;
+	}
+}
+
+/*
+ * Append n integers as uint64 nbytes (the widest value's bytes), then
+ * nbytes byte planes: small counts, sizes and flags leave their high
+ * planes empty, which zstd stores in a few bytes, and the low plane alone
+ * compresses to its entropy.
+ */
+static void
+append_int_planes(StringInfo out, const int64 *v, uint32 n)
+{
+	uint64		maxv = 0;
+	uint64		nbytes;
+	uint32		i;
+
+	for (i = 0; i < n; i++)
+		maxv |= (uint64) v[i];
+	nbytes = (ColBitWidth(maxv) + 7) / 8;
+	appendBinaryStringInfo(out, (char *) &nbytes, sizeof(nbytes));
+	enlargeStringInfo(out, (Size) n * nbytes + 1);
+	ColPackPlanes((const uint64 *) v, n, (int) nbytes, out->data + out->len);
+	out->len += n * nbytes;
+	out->data[out->len] = '\0';
+}
+
+/*
  * Decide whether a key is categorical (see the file header) and if so
  * number its values: key->vid[i] for each row i that has the key.
  */
@@ -667,7 +721,9 @@ append_shapes(ShredKey **keys, int nkeys, int nn, StringInfo out, uint16 *codes)
 	hdr[1] = words;
 	appendBinaryStringInfo(&blob, (char *) hdr, sizeof(hdr));
 	appendBinaryStringInfo(&blob, (char *) bitmaps, sizeof(uint64) * words * nshapes);
-	appendBinaryStringInfo(&blob, (char *) codes, sizeof(uint16) * nn);
+	Assert(nshapes <= 256);
+	for (k = 0; k < nn; k++)
+		appendStringInfoCharMacro(&blob, (char) (uint8) codes[k]);
 	append_blob(out, blob.data, blob.len);
 	pfree(blob.data);
 	pfree(bitmaps);
@@ -866,7 +922,7 @@ ColJsonbShred(Datum *values, int nn, StringInfo out)
 	/* header + directory */
 	{
 		uint32		hdr[4] = {COL_JSONB_MAGIC, (uint32) nkeys, (uint32) nn,
-		COL_JSONB_F_STRDICT | COL_JSONB_F_SHAPES};
+		COL_JSONB_F_STRDICT | COL_JSONB_F_SHAPES | COL_JSONB_F_PLANES};
 
 		appendBinaryStringInfo(out, (char *) hdr, sizeof(hdr));
 	}
@@ -918,7 +974,7 @@ ColJsonbShred(Datum *values, int nn, StringInfo out)
 					appendStringInfoCharMacro(&raw, (char) key->types[i]);
 			while (raw.len % 8 != 0)
 				appendStringInfoCharMacro(&raw, '\0');
-			appendBinaryStringInfo(&raw, key->ints.data, key->ints.len);
+			append_int_planes(&raw, (const int64 *) key->ints.data, key->counts[0]);
 			if (dhdr[1] == 1)
 			{
 				/* templates (built into dict) */
@@ -929,20 +985,7 @@ ColJsonbShred(Datum *values, int nn, StringInfo out)
 			else if (dhdr[0] == 0)
 			{
 				/* packed: each length, then its bytes, no padding */
-				Size		soff = 0;
-				uint32		c;
-
-				for (c = 0; c < key->counts[1]; c++)
-				{
-					uint32		len;
-
-					soff = TYPEALIGN(8, soff);
-					len = VARSIZE(key->strs.data + soff) - VARHDRSZ;
-					append_varint(&raw, len);
-					appendBinaryStringInfo(&raw, key->strs.data + soff + VARHDRSZ,
-										   len);
-					soff += len + VARHDRSZ;
-				}
+				append_packed(&raw, &key->strs, key->counts[1]);
 			}
 			else
 			{
@@ -967,7 +1010,7 @@ ColJsonbShred(Datum *values, int nn, StringInfo out)
 			}
 			while (raw.len % 8 != 0)
 				appendStringInfoCharMacro(&raw, '\0');
-			appendBinaryStringInfo(&raw, key->nums.data, key->nums.len);
+			append_packed(&raw, &key->nums, key->counts[2]);
 			while (raw.len % 8 != 0)
 				appendStringInfoCharMacro(&raw, '\0');
 			appendBinaryStringInfo(&raw, key->others.data, key->others.len);
@@ -1094,10 +1137,23 @@ shred_parse(const char *raw, uint64 rawlen, int nn, ShredView *sv)
 		sv->nshapes = sh[0];
 		sv->words = sh[1];
 		if (sv->words != (uint32) (sv->nkeys + 63) / 64 || sv->nshapes > (uint32) Max(nn, 1) ||
-			bh[1] != sizeof(sh) + (uint64) sv->nshapes * sv->words * 8 + (uint64) nn * 2)
+			bh[1] != sizeof(sh) + (uint64) sv->nshapes * sv->words * 8 +
+			(uint64) nn * ((sv->flags & COL_JSONB_F_PLANES) ? 1 : 2))
 			ColCorrupt("shredded jsonb shape section has a bad header");
 		sv->shapes = (const uint64 *) (blob + sizeof(sh));
-		sv->shape = (const uint16 *) (blob + sizeof(sh) + (Size) sv->nshapes * sv->words * 8);
+		if (sv->flags & COL_JSONB_F_PLANES)
+		{
+			/* one byte a row */
+			const uint8 *b8 = (const uint8 *) blob + sizeof(sh) +
+				(Size) sv->nshapes * sv->words * 8;
+			uint16	   *wide = palloc(sizeof(uint16) * Max(nn, 1));
+
+			for (i = 0; i < nn; i++)
+				wide[i] = b8[i];
+			sv->shape = wide;
+		}
+		else
+			sv->shape = (const uint16 *) (blob + sizeof(sh) + (Size) sv->nshapes * sv->words * 8);
 		for (i = 0; i < nn; i++)
 			if (sv->shape[i] >= sv->nshapes)
 				ColCorrupt("shredded jsonb row has a bad shape");
@@ -1130,6 +1186,48 @@ take_varlena(const char *raw, uint64 *off, uint64 end)
 	p = raw + *off;
 	*off += len;
 	return p;
+}
+
+/*
+ * n values packed by append_packed at *off (< end), advancing *off: copied
+ * into aligned varlenas.
+ */
+static const char **
+take_packed(const char *raw, uint64 *off, uint64 end, uint32 n)
+{
+	uint64		start = *off;
+	char	   *buf,
+			   *bp;
+	const char **arr;
+	uint32		i;
+
+	for (i = 0; i < n; i++)
+	{
+		uint32		len;
+
+		len = read_varint(raw, off, end);
+		if (len > MaxAllocSize - VARHDRSZ || len > end - *off)
+			ColCorrupt("shredded jsonb value is truncated");
+		*off += len;
+	}
+	/* each value needs at most 7 bytes more than its stored length */
+	buf = MemoryContextAllocHuge(CurrentMemoryContext,
+								 Max(*off - start + (uint64) n * 7, 8));
+	bp = buf;
+	arr = palloc(sizeof(char *) * Max(n, 1));
+	*off = start;
+	for (i = 0; i < n; i++)
+	{
+		uint32		len;
+
+		len = read_varint(raw, off, end);
+		SET_VARSIZE(bp, len + VARHDRSZ);
+		memcpy(bp + VARHDRSZ, raw + *off, len);
+		arr[i] = bp;
+		*off += len;
+		bp += INTALIGN(len + VARHDRSZ);
+	}
+	return arr;
 }
 
 /* Whether the rows of shape sh have key k. */
@@ -1290,10 +1388,31 @@ stream_decode(ShredView *sv, int k, KeyStream *ks)
 		ks->types = full;
 	}
 	off = TYPEALIGN(8, hdrlen + ntypes);
-	if (off > end || (uint64) counts[0] * 8 > end - off)
-		ColCorrupt("shredded jsonb stream is truncated");
-	ks->ints = (const int64 *) (raw + off);
-	off += (uint64) counts[0] * 8;
+	if (sv->flags & COL_JSONB_F_PLANES)
+	{
+		/* uint64 nbytes, then byte planes (append_int_planes) */
+		uint64		nbytes;
+		int64	   *ints;
+
+		if (off > end || sizeof(nbytes) > end - off)
+			ColCorrupt("shredded jsonb stream is truncated");
+		memcpy(&nbytes, raw + off, sizeof(nbytes));
+		off += sizeof(nbytes);
+		if (nbytes > 8 || counts[0] > (uint32) sv->nn ||
+			(uint64) counts[0] * nbytes > end - off)
+			ColCorrupt("shredded jsonb integers are truncated");
+		ints = palloc(sizeof(int64) * Max(counts[0], 1));
+		ColUnpackPlanes(raw + off, counts[0], (int) nbytes, (uint64 *) ints);
+		ks->ints = ints;
+		off += (uint64) counts[0] * nbytes;
+	}
+	else
+	{
+		if (off > end || (uint64) counts[0] * 8 > end - off)
+			ColCorrupt("shredded jsonb stream is truncated");
+		ks->ints = (const int64 *) (raw + off);
+		off += (uint64) counts[0] * 8;
+	}
 	arrays[0] = &ks->strs;
 	arrays[1] = &ks->nums;
 	arrays[2] = &ks->others;
@@ -1448,48 +1567,22 @@ stream_decode(ShredView *sv, int k, KeyStream *ks)
 		ColCorrupt("shredded jsonb string dictionary has a bad header");
 	else if (sv->flags & COL_JSONB_F_STRDICT)
 	{
-		/* packed strings: copy into aligned varlenas */
-		uint64		start = off;
-		char	   *buf,
-				   *bp;
-		const char **arr;
-
-		for (i = 0; i < (int) counts[1]; i++)
-		{
-			uint32		len;
-
-			len = read_varint(raw, &off, end);
-			if (len > MaxAllocSize - VARHDRSZ || len > end - off)
-				ColCorrupt("shredded jsonb value is truncated");
-			off += len;
-		}
-		/* each value needs at most 7 bytes more than its stored length */
-		buf = MemoryContextAllocHuge(CurrentMemoryContext,
-									 Max(off - start + (uint64) counts[1] * 7, 8));
-		bp = buf;
-		arr = palloc(sizeof(char *) * Max(counts[1], 1));
-		off = start;
-		for (i = 0; i < (int) counts[1]; i++)
-		{
-			uint32		len;
-
-			len = read_varint(raw, &off, end);
-			SET_VARSIZE(bp, len + VARHDRSZ);
-			memcpy(bp + VARHDRSZ, raw + off, len);
-			arr[i] = bp;
-			off += len;
-			bp += INTALIGN(len + VARHDRSZ);
-		}
-		ks->strs = arr;
+		ks->strs = take_packed(raw, &off, end, counts[1]);
 		t = 1;
 	}
 	for (; t < 3; t++)
 	{
-		const char **arr = palloc(sizeof(char *) * Max(counts[t + 1], 1));
+		const char **arr;
 
 		off = TYPEALIGN(8, off);
-		for (i = 0; i < (int) counts[t + 1]; i++)
-			arr[i] = take_varlena(raw, &off, end);
+		if (t == 1 && (sv->flags & COL_JSONB_F_PLANES))
+			arr = take_packed(raw, &off, end, counts[2]);
+		else
+		{
+			arr = palloc(sizeof(char *) * Max(counts[t + 1], 1));
+			for (i = 0; i < (int) counts[t + 1]; i++)
+				arr[i] = take_varlena(raw, &off, end);
+		}
 		*arrays[t] = arr;
 	}
 	/* the type counts must agree with the per-row types */

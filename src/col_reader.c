@@ -263,6 +263,43 @@ ColFooterLoad(Relation rel, const ColStripeInfo *si, ColFooter *f,
 	}
 }
 
+/* The stored bytes of a chunk (current memory context). */
+static char *
+read_stored(Relation rel, const ColStripeInfo *si, const ColChunkDesc *cd,
+			BlockNumber nblocks, ColReadStats *stats)
+{
+	char	   *stored;
+
+	if (cd->stored_len > MaxAllocHugeSize)
+		ColCorrupt("chunk length is impossible");
+	stored = MemoryContextAllocHuge(CurrentMemoryContext, Max(cd->stored_len, 8));
+	ColStripeBytes(rel, si, cd->offset, stored, cd->stored_len, nblocks);
+	if (stats)
+		stats->bytes_read += cd->stored_len;
+	return stored;
+}
+
+/*
+ * Dictionary codes of column att's chunk of a group, which must be
+ * COL_ENC_VAR_DICT: the context of a context-coded chunk.
+ */
+static int32 *
+read_codes(Relation rel, const ColStripeInfo *si, ColFooter *footer, int att,
+		   int group, BlockNumber nblocks, ColReadStats *stats)
+{
+	ColChunkDesc *cd = COL_CHUNK(footer, att, group);
+	char	   *stored;
+	int32	   *codes;
+	int			ndict;
+
+	if (!footer->loaded[att] || cd->encoding != COL_ENC_VAR_DICT)
+		ColCorrupt("context chunk has a bad source column");
+	stored = read_stored(rel, si, cd, nblocks, stats);
+	codes = ColChunkCodes(cd, stored, footer->group_rows[group], &ndict);
+	pfree(stored);
+	return codes;
+}
+
 /* Fill a vector for a column the stripe does not store (added later). */
 void
 ColFillMissing(TupleDesc tupdesc, int att, int nrows, ColVector *vec)
@@ -294,14 +331,21 @@ read_chunk(Relation rel, const ColStripeInfo *si, ColFooter *footer,
 		   ColVector *vec, BlockNumber nblocks, ColReadStats *stats)
 {
 	ColChunkDesc *cd = COL_CHUNK(footer, att, group);
-	char	   *stored;
+	char	   *stored = read_stored(rel, si, cd, nblocks, stats);
 
-	if (cd->stored_len > MaxAllocHugeSize)
-		ColCorrupt("chunk length is impossible");
-	stored = MemoryContextAllocHuge(CurrentMemoryContext, Max(cd->stored_len, 8));
-	ColStripeBytes(rel, si, cd->offset, stored, cd->stored_len, nblocks);
-	if (stats)
-		stats->bytes_read += cd->stored_len;
+	if (cd->encoding == COL_ENC_VAR_DICT_CTX)
+	{
+		/* the codes of the context column first */
+		int32	   *scodes = read_codes(rel, si, footer, cd->source - 1, group,
+										nblocks, stats);
+
+		ColDecodeContext(ti, cd, stored, footer->group_rows[group], scodes, vec,
+						 stats ? &stats->bytes_decoded : NULL);
+		pfree(scodes);
+		if (cd->compression != COL_COMP_NONE)
+			pfree(stored);
+		return;
+	}
 	if (ColDerivedEncoding(cd->encoding))
 	{
 		/* decode the source column's chunk first (sources are 8-byte ints) */

@@ -311,6 +311,118 @@ ColWriteBufFull(ColWriteBuf *buf)
 }
 
 /*
+ * A context-coded chunk is kept only when it is at most this share of the
+ * plain dictionary chunk: reading it decodes the context's codes too, so
+ * a small saving is not worth the time of every scan of the column.
+ */
+#define COL_CTX_MAX_SHARE	0.7
+/* Chunks smaller than this are not worth the writer's time to recode. */
+#define COL_CTX_MIN_BYTES	1024
+
+/*
+ * Recode the dictionary chunks of group g (n rows) in the context of
+ * another dictionary column where that is much smaller
+ * (COL_ENC_VAR_DICT_CTX, see col_encode.c).  Greedy: the (column,
+ * context) pair of largest estimated saving first, then the next whose
+ * context is a plain dictionary chunk and whose column is no context.
+ */
+static void
+context_code_group(ColWriteBuf *buf, TupleDesc tupdesc, ColTypeInfo *types,
+				   ColEncodedChunk *chunks, int ngroups, int g, int n)
+{
+	int			natts = buf->natts;
+	int32	  **codes = palloc0(sizeof(int32 *) * natts);
+	int		   *ndict = palloc0(sizeof(int) * natts);
+	int		   *ctx = palloc(sizeof(int) * natts);
+	bool	   *done = palloc0(sizeof(bool) * natts);
+	bool	   *used = palloc0(sizeof(bool) * natts);	/* is a context */
+	double	   *bits = palloc(sizeof(double) * natts * natts);
+	int			a,
+				s;
+
+	for (a = 0; a < natts; a++)
+	{
+		ctx[a] = -1;
+		if (chunks[a * ngroups + g].encoding != COL_ENC_VAR_DICT ||
+			TupleDescAttr(tupdesc, a)->attisdropped)
+			continue;
+		/* a small chunk can save little: only as a context (cheap to ask) */
+		if (chunks[a * ngroups + g].stored_len < COL_CTX_MIN_BYTES)
+			done[a] = true;
+		codes[a] = palloc(sizeof(int32) * Max(n, 1));
+		ndict[a] = ColDictCodes(buf->values[a] + buf->bounds[g],
+								buf->isnull[a] + buf->bounds[g], n, codes[a]);
+		if (ndict[a] <= 0)
+		{
+			pfree(codes[a]);
+			codes[a] = NULL;
+		}
+	}
+	/* estimated bits of each column in the context of each other one */
+	for (a = 0; a < natts; a++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		for (s = 0; s < natts; s++)
+		{
+			bits[a * natts + s] = -1;
+			if (s != a && !done[a] && codes[a] != NULL && codes[s] != NULL &&
+				ndict[a] >= 2)
+				bits[a * natts + s] = ColContextBits(codes[a], ndict[a], codes[s],
+													 ndict[s], n);
+		}
+	}
+	/* the largest estimated saving first, as long as there is one */
+	for (;;)
+	{
+		double		best_gain = 0;
+		int			best_a = -1,
+					best_s = -1;
+		ColEncodedChunk alt;
+		ColEncodedChunk *c;
+
+		for (a = 0; a < natts; a++)
+		{
+			if (done[a] || codes[a] == NULL)
+				continue;
+			for (s = 0; s < natts; s++)
+			{
+				double		b = bits[a * natts + s];
+				double		gain = COL_CTX_MAX_SHARE * 8.0 * chunks[a * ngroups + g].stored_len - b;
+
+				/* contexts are plain dictionaries: no chains, no cycles */
+				if (b < 0 || gain <= best_gain || ctx[s] >= 0 || used[a])
+					continue;
+				best_gain = gain;
+				best_a = a;
+				best_s = s;
+			}
+		}
+		if (best_a < 0)
+			break;
+		c = &chunks[best_a * ngroups + g];
+		ColEncodeContext(&types[best_a], buf->values[best_a] + buf->bounds[g],
+						 buf->isnull[best_a] + buf->bounds[g], n, codes[best_a],
+						 ndict[best_a], best_s, codes[best_s], ndict[best_s], &alt);
+		if (alt.stored_len <= COL_CTX_MAX_SHARE * c->stored_len)
+		{
+			*c = alt;
+			ctx[best_a] = best_s;
+			used[best_s] = true;
+		}
+		done[best_a] = true;
+	}
+	for (a = 0; a < natts; a++)
+		if (codes[a])
+			pfree(codes[a]);
+	pfree(codes);
+	pfree(ndict);
+	pfree(ctx);
+	pfree(done);
+	pfree(used);
+	pfree(bits);
+}
+
+/*
  * Encode the buffered rows as one stripe, write it and insert its catalog
  * row.  The buffer is left as is (callers reset or detach it).
  */
@@ -377,6 +489,16 @@ ColWriteBufFlush(ColWriteBuf *buf, Relation rel)
 			if (!done)
 				ColEncodeChunk(&types[a], buf->values[a] + buf->bounds[g],
 							   buf->isnull[a] + buf->bounds[g], group_rows[g], c);
+		}
+	}
+	for (g = 0; g < ngroups; g++)
+		context_code_group(buf, tupdesc, types, chunks, ngroups, g, group_rows[g]);
+	for (a = 0; a < natts; a++)
+	{
+		for (g = 0; g < ngroups; g++)
+		{
+			ColEncodedChunk *c = &chunks[a * ngroups + g];
+
 			c->offset = total;
 			total += c->stored_len;
 		}
