@@ -200,6 +200,8 @@ typedef struct ColWriteBuf
 	bool		aborted;		/* rows vanished with their subtransaction */
 	uint8		dest;			/* ColWriteDest */
 	TimestampTz created;		/* head stripe's creation time, 0 = now */
+	bool		borrow;			/* keep pointers to flat by-reference values
+								 * (they outlive the buffer) */
 } ColWriteBuf;
 
 /* Where a flushed buffer goes (see col_head.c). */
@@ -326,6 +328,30 @@ extern char **ColJsonbKeyNames(const ColChunkDesc *cd, const char *stored,
 							   int nrows, int *nkeys);
 extern char **ColJsonbKeyNamesFromValues(ColVector *vec, int nrows, int *nkeys);
 
+/* in col_jsonb_build.c */
+typedef struct ColJsonbArena
+{
+	MemoryContext cxt;
+	char	   *block;
+	Size		used;
+	Size		size;
+} ColJsonbArena;
+
+/* One key and value of an object to build (type: ColKvType, not ABSENT). */
+typedef struct ColJsonbPair
+{
+	const char *key;
+	int			keylen;
+	uint8		type;
+	int64		ival;			/* COL_KV_INT, COL_KV_BOOL */
+	const char *ptr;			/* text (STRING), numeric (FLOAT), Jsonb (OTHER) */
+} ColJsonbPair;
+
+extern int	ColJsonbKeyCmp(const char *a, int alen, const char *b, int blen);
+extern void ColJsonbArenaInit(ColJsonbArena *arena, MemoryContext cxt);
+extern struct varlena *ColJsonbBuildObject(ColJsonbArena *arena, ColJsonbPair *pairs,
+										   int npairs);
+
 /* in col_writer.c */
 extern ColWriteBuf *ColWriteBufCreate(Relation rel, MemoryContext parent);
 extern void ColWriteBufAdd(ColWriteBuf *buf, Relation rel, Datum *values,
@@ -345,6 +371,7 @@ extern void ColWriterInit(void);
 extern ColWriteState *ColBeginWriteTo(Relation rel, ColWriteDest dest);
 extern bool ColMergingSubxactWrites(void);
 extern void ColWriteSetCreated(ColWriteState *ws, TimestampTz created);
+extern void ColWriteSetBorrowValues(ColWriteState *ws);
 
 /* in col_head.c */
 extern int	col_head_flush_rows;

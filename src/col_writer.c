@@ -264,6 +264,13 @@ ColWriteBufAdd(ColWriteBuf *buf, Relation rel, Datum *values, bool *isnull,
 			buf->values[a][row] = v;
 			rowbytes += att->attlen;
 		}
+		else if (buf->borrow && (att->attlen > 0 ||
+								 (att->attlen == -1 &&
+								  !VARATT_IS_EXTENDED(DatumGetPointer(v)))))
+		{
+			buf->values[a][row] = v;
+			rowbytes += att->attlen > 0 ? att->attlen : VARSIZE(DatumGetPointer(v));
+		}
 		else if (att->attlen > 0)
 		{
 			char	   *p = arena_alloc(buf, att->attlen);
@@ -706,6 +713,18 @@ void
 ColWriteSetCreated(ColWriteState *ws, TimestampTz created)
 {
 	ws->buf->created = created;
+}
+
+/*
+ * The caller's by-reference values stay valid, unchanged, until
+ * ColEndWrite (the compactor's decoded rows): the writer keeps pointers
+ * to them instead of copying them.  Values with short or toast headers
+ * are still copied.
+ */
+void
+ColWriteSetBorrowValues(ColWriteState *ws)
+{
+	ws->buf->borrow = true;
 }
 
 void
