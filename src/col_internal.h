@@ -245,6 +245,7 @@ typedef struct ColTypeInfo
 	bool		unsigned_int;	/* tempo.span_id: unsigned order */
 	bool		is_trace_id;
 	bool		is_jsonb;
+	bool		plain_jsonb;	/* writer: keep jsonb whole (head stripes) */
 	bool		text_like;		/* text/varchar: byte equality under a
 								 * deterministic collation */
 	bool		has_cmp;

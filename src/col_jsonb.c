@@ -1821,7 +1821,7 @@ ColJsonbKeyNamesFromValues(ColVector *vec, int nrows, int *nkeys)
 	int			i;
 
 	ctl.keysize = NAMEDATALEN;
-	ctl.entrysize = sizeof(char *);
+	ctl.entrysize = NAMEDATALEN;	/* the entry is the key */
 	ctl.hcxt = CurrentMemoryContext;
 	seen = hash_create("jsonb key names", 64, &ctl,
 					   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);

@@ -335,6 +335,7 @@ ColWriteBufFlush(ColWriteBuf *buf, Relation rel)
 	uint64		total = 0;
 	uint64		off = 0;
 	int			natts = buf->natts;
+	bool		to_head;
 	int			ngroups;
 	int			a,
 				g;
@@ -357,8 +358,14 @@ ColWriteBufFlush(ColWriteBuf *buf, Relation rel)
 	group_rows = palloc(sizeof(uint32) * ngroups);
 	for (g = 0; g < ngroups; g++)
 		group_rows[g] = buf->bounds[g + 1] - buf->bounds[g];
+	to_head = buf->dest == COL_DEST_HEAD ||
+		(buf->dest == COL_DEST_AUTO && ColHeadAccepts(rel, buf->nrows));
 	for (a = 0; a < natts; a++)
+	{
 		ColTypeInfoInit(&types[a], TupleDescAttr(tupdesc, a));
+		/* head stripes keep jsonb whole (see col_head.c) */
+		types[a].plain_jsonb = to_head;
+	}
 	for (a = 0; a < natts; a++)
 	{
 		for (g = 0; g < ngroups; g++)
@@ -406,8 +413,7 @@ ColWriteBufFlush(ColWriteBuf *buf, Relation rel)
 	si.data_length = total + footer.len;
 	si.footer_length = footer.len;
 	si.raw_bytes = buf->bytes;
-	if (buf->dest == COL_DEST_HEAD ||
-		(buf->dest == COL_DEST_AUTO && ColHeadAccepts(rel, buf->nrows)))
+	if (to_head)
 		ColHeadInsert(rel, ColRelationStorageId(rel), &si, data,
 					  buf->created != 0 ? buf->created :
 					  GetCurrentTransactionStartTimestamp());
