@@ -171,6 +171,15 @@ typedef struct ColStripeInfo
  * records the command that inserted each row, so scans of the writing
  * transaction see exactly the rows of earlier commands.
  */
+/* Bump allocation in blocks of at least 1 MB (col_writer.c). */
+typedef struct ColArena
+{
+	MemoryContext cxt;
+	char	   *block;
+	Size		used;
+	Size		size;
+} ColArena;
+
 typedef struct ColWriteBuf
 {
 	Oid			relid;
@@ -190,10 +199,7 @@ typedef struct ColWriteBuf
 	int		   *bounds;			/* [bounds_cap] */
 	int			bounds_cap;
 	Size		group_bytes;	/* raw bytes of the open group */
-	/* arena for copied by-reference values */
-	char	   *arena;
-	Size		arena_used;
-	Size		arena_size;
+	ColArena	arena;			/* copied by-reference values */
 	/* reader references: a flushed buffer is freed only when unreferenced */
 	int			refcount;
 	bool		detached;		/* flushed or discarded */
@@ -330,14 +336,6 @@ extern char **ColJsonbKeyNames(const ColChunkDesc *cd, const char *stored,
 extern char **ColJsonbKeyNamesFromValues(ColVector *vec, int nrows, int *nkeys);
 
 /* in col_jsonb_build.c */
-typedef struct ColJsonbArena
-{
-	MemoryContext cxt;
-	char	   *block;
-	Size		used;
-	Size		size;
-} ColJsonbArena;
-
 /* One key and value of an object to build (type: ColKvType, not ABSENT). */
 typedef struct ColJsonbPair
 {
@@ -349,11 +347,13 @@ typedef struct ColJsonbPair
 } ColJsonbPair;
 
 extern int	ColJsonbKeyCmp(const char *a, int alen, const char *b, int blen);
-extern void ColJsonbArenaInit(ColJsonbArena *arena, MemoryContext cxt);
-extern struct varlena *ColJsonbBuildObject(ColJsonbArena *arena, ColJsonbPair *pairs,
+extern struct varlena *ColJsonbBuildObject(ColArena *arena, ColJsonbPair *pairs,
 										   int npairs);
 
 /* in col_writer.c */
+extern void ColArenaInit(ColArena *arena, MemoryContext cxt);
+extern char *ColArenaReserve(ColArena *arena, Size size);
+extern char *ColArenaAlloc(ColArena *arena, Size size);
 extern ColWriteBuf *ColWriteBufCreate(Relation rel, MemoryContext parent);
 extern void ColWriteBufAdd(ColWriteBuf *buf, Relation rel, Datum *values,
 						   bool *isnull, CommandId cid);

@@ -1539,7 +1539,7 @@ ColJsonbRebuild(const char *raw, uint64 rawlen, int nn, const bool *sel,
 	int		   *pos;			/* per key: [int, str, num, other] cursors */
 	int		   *order;			/* keys in jsonb order */
 	ColJsonbPair *pairs;
-	ColJsonbArena arena;
+	ColArena	arena;
 	int			i,
 				k,
 				o,
@@ -1569,7 +1569,7 @@ ColJsonbRebuild(const char *raw, uint64 rawlen, int nn, const bool *sel,
 		order[o] = k;
 	}
 	pairs = palloc(sizeof(ColJsonbPair) * Max(sv.nkeys, 1));
-	ColJsonbArenaInit(&arena, CurrentMemoryContext);
+	ColArenaInit(&arena, CurrentMemoryContext);
 	for (i = 0; i < nn; i++)
 	{
 		if ((i & 1023) == 0)

@@ -44,8 +44,6 @@
 
 #include "col_internal.h"
 
-#define ARENA_BLOCK		((Size) 1024 * 1024)
-
 /* jsonb's order of object keys: shorter first, then by bytes. */
 int
 ColJsonbKeyCmp(const char *a, int alen, const char *b, int blen)
@@ -53,30 +51,6 @@ ColJsonbKeyCmp(const char *a, int alen, const char *b, int blen)
 	if (alen != blen)
 		return alen < blen ? -1 : 1;
 	return memcmp(a, b, alen);
-}
-
-void
-ColJsonbArenaInit(ColJsonbArena *arena, MemoryContext cxt)
-{
-	arena->cxt = cxt;
-	arena->block = NULL;
-	arena->used = 0;
-	arena->size = 0;
-}
-
-static char *
-arena_reserve(ColJsonbArena *arena, Size size)
-{
-	arena->used = MAXALIGN(arena->used);
-	if (arena->block == NULL || arena->used + size > arena->size)
-	{
-		Size		bsize = Max(ARENA_BLOCK, MAXALIGN(size));
-
-		arena->block = MemoryContextAllocHuge(arena->cxt, bsize);
-		arena->size = bsize;
-		arena->used = 0;
-	}
-	return arena->block + arena->used;
 }
 
 /* Zero bytes up to the next 4-byte boundary of off; returns their count. */
@@ -97,7 +71,7 @@ pad_to_int(char *base, Size *off)
  * int64_to_numeric.
  */
 struct varlena *
-ColJsonbBuildObject(ColJsonbArena *arena, ColJsonbPair *pairs, int npairs)
+ColJsonbBuildObject(ColArena *arena, ColJsonbPair *pairs, int npairs)
 {
 	Size		bound;
 	Size		off;
@@ -131,7 +105,7 @@ ColJsonbBuildObject(ColJsonbArena *arena, ColJsonbPair *pairs, int npairs)
 				break;
 		}
 	}
-	base = arena_reserve(arena, bound);
+	base = ColArenaReserve(arena, bound);
 	*(uint32 *) (base + VARHDRSZ) = (uint32) npairs | JB_FOBJECT;
 	je = (JEntry *) (base + VARHDRSZ + sizeof(uint32));
 	off = VARHDRSZ + sizeof(uint32) + sizeof(JEntry) * 2 * (Size) npairs;

@@ -137,6 +137,7 @@ ColWriteBufCreate(Relation rel, MemoryContext parent)
 	buf->cxt = AllocSetContextCreate(parent, "tempo columnar write buffer",
 									 ALLOCSET_DEFAULT_SIZES);
 	buf->natts = RelationGetDescr(rel)->natts;
+	ColArenaInit(&buf->arena, buf->cxt);
 	return buf;
 }
 
@@ -154,9 +155,7 @@ ColWriteBufReset(ColWriteBuf *buf)
 	buf->bounds = NULL;
 	buf->bounds_cap = 0;
 	buf->group_bytes = 0;
-	buf->arena = NULL;
-	buf->arena_used = 0;
-	buf->arena_size = 0;
+	ColArenaInit(&buf->arena, buf->cxt);
 	buf->first_row = 0;
 }
 
@@ -194,22 +193,37 @@ buf_grow(ColWriteBuf *buf)
 	MemoryContextSwitchTo(old);
 }
 
-static char *
-arena_alloc(ColWriteBuf *buf, Size size)
+void
+ColArenaInit(ColArena *arena, MemoryContext cxt)
 {
-	char	   *p;
+	arena->cxt = cxt;
+	arena->block = NULL;
+	arena->used = 0;
+	arena->size = 0;
+}
 
-	buf->arena_used = MAXALIGN(buf->arena_used);
-	if (buf->arena == NULL || buf->arena_used + size > buf->arena_size)
+/* Room for size bytes (MAXALIGNed), not yet taken: see ColArenaAlloc. */
+char *
+ColArenaReserve(ColArena *arena, Size size)
+{
+	arena->used = MAXALIGN(arena->used);
+	if (arena->block == NULL || arena->used + size > arena->size)
 	{
 		Size		bsize = Max(COL_ARENA_BLOCK, MAXALIGN(size));
 
-		buf->arena = MemoryContextAllocHuge(buf->cxt, bsize);
-		buf->arena_size = bsize;
-		buf->arena_used = 0;
+		arena->block = MemoryContextAllocHuge(arena->cxt, bsize);
+		arena->size = bsize;
+		arena->used = 0;
 	}
-	p = buf->arena + buf->arena_used;
-	buf->arena_used += size;
+	return arena->block + arena->used;
+}
+
+char *
+ColArenaAlloc(ColArena *arena, Size size)
+{
+	char	   *p = ColArenaReserve(arena, size);
+
+	arena->used += size;
 	return p;
 }
 
@@ -273,7 +287,7 @@ ColWriteBufAdd(ColWriteBuf *buf, Relation rel, Datum *values, bool *isnull,
 		}
 		else if (att->attlen > 0)
 		{
-			char	   *p = arena_alloc(buf, att->attlen);
+			char	   *p = ColArenaAlloc(&buf->arena, att->attlen);
 
 			memcpy(p, DatumGetPointer(v), att->attlen);
 			buf->values[a][row] = PointerGetDatum(p);
@@ -289,7 +303,7 @@ ColWriteBufAdd(ColWriteBuf *buf, Relation rel, Datum *values, bool *isnull,
 			if (VARATT_IS_EXTERNAL(vl) || VARATT_IS_COMPRESSED(vl))
 				flat = detoast_attr(vl);
 			sz = VARSIZE_ANY(flat);
-			p = arena_alloc(buf, sz);
+			p = ColArenaAlloc(&buf->arena, sz);
 			memcpy(p, flat, sz);
 			if (flat != vl)
 				pfree(flat);
