@@ -6,6 +6,7 @@ OBJS += \
 	src/col_encode.o \
 	src/col_footer.o \
 	src/col_jsonb.o \
+	src/col_jsonb_build.o \
 	src/col_meta.o \
 	src/col_project.o \
 	src/col_reader.o \

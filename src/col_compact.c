@@ -561,6 +561,8 @@ ColCompactOne(Relation rel, bool force, ColCompactResult *res)
 			int64		end = cr.nrows * (k + 1) / nout;
 
 			ws = ColBeginWriteTo(rel, merge ? COL_DEST_HEAD : COL_DEST_PAGES);
+			/* cr's values live until the end of the unit: no copies */
+			ColWriteSetBorrowValues(ws);
 			if (merge)
 				ColWriteSetCreated(ws, created);
 			for (; r < end; r++)

@@ -1163,7 +1163,7 @@ ColEncodeChunk(ColTypeInfo *ti, Datum *values, bool *isnull, int n,
 	{
 		StringInfoData sb;
 
-		if (ti->is_jsonb && !jsonb_few_distinct(dense, nn))
+		if (ti->is_jsonb && !ti->plain_jsonb && !jsonb_few_distinct(dense, nn))
 		{
 			initStringInfo(&sb);
 			if (ColJsonbShred(dense, nn, &sb))

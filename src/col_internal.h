@@ -173,6 +173,15 @@ typedef struct ColStripeInfo
  * records the command that inserted each row, so scans of the writing
  * transaction see exactly the rows of earlier commands.
  */
+/* Bump allocation in blocks of at least 1 MB (col_writer.c). */
+typedef struct ColArena
+{
+	MemoryContext cxt;
+	char	   *block;
+	Size		used;
+	Size		size;
+} ColArena;
+
 typedef struct ColWriteBuf
 {
 	Oid			relid;
@@ -192,16 +201,15 @@ typedef struct ColWriteBuf
 	int		   *bounds;			/* [bounds_cap] */
 	int			bounds_cap;
 	Size		group_bytes;	/* raw bytes of the open group */
-	/* arena for copied by-reference values */
-	char	   *arena;
-	Size		arena_used;
-	Size		arena_size;
+	ColArena	arena;			/* copied by-reference values */
 	/* reader references: a flushed buffer is freed only when unreferenced */
 	int			refcount;
 	bool		detached;		/* flushed or discarded */
 	bool		aborted;		/* rows vanished with their subtransaction */
 	uint8		dest;			/* ColWriteDest */
 	TimestampTz created;		/* head stripe's creation time, 0 = now */
+	bool		borrow;			/* keep pointers to flat by-reference values
+								 * (they outlive the buffer) */
 } ColWriteBuf;
 
 /* Where a flushed buffer goes (see col_head.c). */
@@ -245,6 +253,7 @@ typedef struct ColTypeInfo
 	bool		unsigned_int;	/* tempo.span_id: unsigned order */
 	bool		is_trace_id;
 	bool		is_jsonb;
+	bool		plain_jsonb;	/* writer: keep jsonb whole (head stripes) */
 	bool		text_like;		/* text/varchar: byte equality under a
 								 * deterministic collation */
 	bool		has_cmp;
@@ -368,7 +377,25 @@ extern char **ColJsonbKeyNames(const ColChunkDesc *cd, const char *stored,
 							   int nrows, int *nkeys);
 extern char **ColJsonbKeyNamesFromValues(ColVector *vec, int nrows, int *nkeys);
 
+/* in col_jsonb_build.c */
+/* One key and value of an object to build (type: ColKvType, not ABSENT). */
+typedef struct ColJsonbPair
+{
+	const char *key;
+	int			keylen;
+	uint8		type;
+	int64		ival;			/* COL_KV_INT, COL_KV_BOOL */
+	const char *ptr;			/* text (STRING), numeric (FLOAT), Jsonb (OTHER) */
+} ColJsonbPair;
+
+extern int	ColJsonbKeyCmp(const char *a, int alen, const char *b, int blen);
+extern struct varlena *ColJsonbBuildObject(ColArena *arena, ColJsonbPair *pairs,
+										   int npairs);
+
 /* in col_writer.c */
+extern void ColArenaInit(ColArena *arena, MemoryContext cxt);
+extern char *ColArenaReserve(ColArena *arena, Size size);
+extern char *ColArenaAlloc(ColArena *arena, Size size);
 extern ColWriteBuf *ColWriteBufCreate(Relation rel, MemoryContext parent);
 extern void ColWriteBufAdd(ColWriteBuf *buf, Relation rel, Datum *values,
 						   bool *isnull, CommandId cid);
@@ -387,6 +414,7 @@ extern void ColWriterInit(void);
 extern ColWriteState *ColBeginWriteTo(Relation rel, ColWriteDest dest);
 extern bool ColMergingSubxactWrites(void);
 extern void ColWriteSetCreated(ColWriteState *ws, TimestampTz created);
+extern void ColWriteSetBorrowValues(ColWriteState *ws);
 
 /* in col_head.c */
 extern int	col_head_flush_rows;

@@ -1630,19 +1630,41 @@ ColJsonbRebuild(const char *raw, uint64 rawlen, int nn, const bool *sel,
 	ShredView	sv;
 	KeyStream  *ks;
 	int		   *pos;			/* per key: [int, str, num, other] cursors */
+	int		   *order;			/* keys in jsonb order */
+	ColJsonbPair *pairs;
+	ColArena	arena;
 	int			i,
-				k;
+				k,
+				o,
+				np;
 
 	shred_parse(raw, rawlen, nn, &sv);
 	ks = palloc(sizeof(KeyStream) * Max(sv.nkeys, 1));
 	pos = palloc0(sizeof(int) * 4 * Max(sv.nkeys, 1));
 	for (k = 0; k < sv.nkeys; k++)
 		stream_decode(&sv, k, &ks[k]);
+	order = palloc(sizeof(int) * Max(sv.nkeys, 1));
+	for (k = 0; k < sv.nkeys; k++)
+	{
+		/* insertion sort: chunks have a few dozen keys */
+		for (o = k; o > 0; o--)
+		{
+			int			prev = order[o - 1];
+			int			c = ColJsonbKeyCmp(sv.names[prev], sv.dir[prev].keylen,
+										   sv.names[k], sv.dir[k].keylen);
+
+			if (c == 0)
+				ColCorrupt("shredded jsonb chunk repeats a key");
+			if (c < 0)
+				break;
+			order[o] = prev;
+		}
+		order[o] = k;
+	}
+	pairs = palloc(sizeof(ColJsonbPair) * Max(sv.nkeys, 1));
+	ColArenaInit(&arena, CurrentMemoryContext);
 	for (i = 0; i < nn; i++)
 	{
-		JsonbParseState *state = NULL;
-		JsonbValue *res;
-
 		if ((i & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
 		if (sel != NULL && !sel[i])
@@ -1671,57 +1693,40 @@ ColJsonbRebuild(const char *raw, uint64 rawlen, int nn, const bool *sel,
 			values[i] = (Datum) 0;
 			continue;
 		}
-		pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-		for (k = 0; k < sv.nkeys; k++)
+		/* the row's pairs in jsonb key order, written straight (see col_jsonb_build.c) */
+		np = 0;
+		for (o = 0; o < sv.nkeys; o++)
 		{
-			uint8		t = ks[k].types[i];
-			JsonbValue	kv;
-			JsonbValue	v;
-			const char *p;
+			ColJsonbPair *p = &pairs[np];
 
-			if (t == COL_KV_ABSENT)
-				continue;
-			kv.type = jbvString;
-			kv.val.string.val = (char *) sv.names[k];
-			kv.val.string.len = sv.dir[k].keylen;
-			pushJsonbValue(&state, WJB_KEY, &kv);
-			switch (t)
+			k = order[o];
+			p->type = ks[k].types[i];
+			switch (p->type)
 			{
+				case COL_KV_ABSENT:
+					continue;
 				case COL_KV_NULL:
-					v.type = jbvNull;
 					break;
 				case COL_KV_STRING:
-					p = ks[k].strs[pos[k * 4 + 1]++];
-					v.type = jbvString;
-					v.val.string.val = (char *) VARDATA(p);
-					v.val.string.len = VARSIZE(p) - VARHDRSZ;
+					p->ptr = ks[k].strs[pos[k * 4 + 1]++];
 					break;
 				case COL_KV_INT:
-					v.type = jbvNumeric;
-					v.val.numeric = int64_to_numeric(ks[k].ints[pos[k * 4]++]);
-					break;
 				case COL_KV_BOOL:
-					v.type = jbvBool;
-					v.val.boolean = ks[k].ints[pos[k * 4]++] != 0;
+					p->ival = ks[k].ints[pos[k * 4]++];
 					break;
 				case COL_KV_FLOAT:
-					v.type = jbvNumeric;
-					v.val.numeric = (Numeric) ks[k].nums[pos[k * 4 + 2]++];
+					p->ptr = ks[k].nums[pos[k * 4 + 2]++];
 					break;
 				default:
-					{
-						Jsonb	   *sub = (Jsonb *) ks[k].others[pos[k * 4 + 3]++];
-
-						v.type = jbvBinary;
-						v.val.binary.data = &sub->root;
-						v.val.binary.len = VARSIZE(sub) - VARHDRSZ;
-					}
+					p->type = COL_KV_OTHER;
+					p->ptr = ks[k].others[pos[k * 4 + 3]++];
 					break;
 			}
-			pushJsonbValue(&state, WJB_VALUE, &v);
+			p->key = sv.names[k];
+			p->keylen = sv.dir[k].keylen;
+			np++;
 		}
-		res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-		values[i] = PointerGetDatum(JsonbValueToJsonb(res));
+		values[i] = PointerGetDatum(ColJsonbBuildObject(&arena, pairs, np));
 	}
 }
 
@@ -1909,7 +1914,7 @@ ColJsonbKeyNamesFromValues(ColVector *vec, int nrows, int *nkeys)
 	int			i;
 
 	ctl.keysize = NAMEDATALEN;
-	ctl.entrysize = sizeof(char *);
+	ctl.entrysize = NAMEDATALEN;	/* the entry is the key */
 	ctl.hcxt = CurrentMemoryContext;
 	seen = hash_create("jsonb key names", 64, &ctl,
 					   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);

@@ -137,6 +137,7 @@ ColWriteBufCreate(Relation rel, MemoryContext parent)
 	buf->cxt = AllocSetContextCreate(parent, "tempo columnar write buffer",
 									 ALLOCSET_DEFAULT_SIZES);
 	buf->natts = RelationGetDescr(rel)->natts;
+	ColArenaInit(&buf->arena, buf->cxt);
 	return buf;
 }
 
@@ -154,9 +155,7 @@ ColWriteBufReset(ColWriteBuf *buf)
 	buf->bounds = NULL;
 	buf->bounds_cap = 0;
 	buf->group_bytes = 0;
-	buf->arena = NULL;
-	buf->arena_used = 0;
-	buf->arena_size = 0;
+	ColArenaInit(&buf->arena, buf->cxt);
 	buf->first_row = 0;
 }
 
@@ -194,22 +193,37 @@ buf_grow(ColWriteBuf *buf)
 	MemoryContextSwitchTo(old);
 }
 
-static char *
-arena_alloc(ColWriteBuf *buf, Size size)
+void
+ColArenaInit(ColArena *arena, MemoryContext cxt)
 {
-	char	   *p;
+	arena->cxt = cxt;
+	arena->block = NULL;
+	arena->used = 0;
+	arena->size = 0;
+}
 
-	buf->arena_used = MAXALIGN(buf->arena_used);
-	if (buf->arena == NULL || buf->arena_used + size > buf->arena_size)
+/* Room for size bytes (MAXALIGNed), not yet taken: see ColArenaAlloc. */
+char *
+ColArenaReserve(ColArena *arena, Size size)
+{
+	arena->used = MAXALIGN(arena->used);
+	if (arena->block == NULL || arena->used + size > arena->size)
 	{
 		Size		bsize = Max(COL_ARENA_BLOCK, MAXALIGN(size));
 
-		buf->arena = MemoryContextAllocHuge(buf->cxt, bsize);
-		buf->arena_size = bsize;
-		buf->arena_used = 0;
+		arena->block = MemoryContextAllocHuge(arena->cxt, bsize);
+		arena->size = bsize;
+		arena->used = 0;
 	}
-	p = buf->arena + buf->arena_used;
-	buf->arena_used += size;
+	return arena->block + arena->used;
+}
+
+char *
+ColArenaAlloc(ColArena *arena, Size size)
+{
+	char	   *p = ColArenaReserve(arena, size);
+
+	arena->used += size;
 	return p;
 }
 
@@ -264,9 +278,16 @@ ColWriteBufAdd(ColWriteBuf *buf, Relation rel, Datum *values, bool *isnull,
 			buf->values[a][row] = v;
 			rowbytes += att->attlen;
 		}
+		else if (buf->borrow && (att->attlen > 0 ||
+								 (att->attlen == -1 &&
+								  !VARATT_IS_EXTENDED(DatumGetPointer(v)))))
+		{
+			buf->values[a][row] = v;
+			rowbytes += att->attlen > 0 ? att->attlen : VARSIZE(DatumGetPointer(v));
+		}
 		else if (att->attlen > 0)
 		{
-			char	   *p = arena_alloc(buf, att->attlen);
+			char	   *p = ColArenaAlloc(&buf->arena, att->attlen);
 
 			memcpy(p, DatumGetPointer(v), att->attlen);
 			buf->values[a][row] = PointerGetDatum(p);
@@ -282,7 +303,7 @@ ColWriteBufAdd(ColWriteBuf *buf, Relation rel, Datum *values, bool *isnull,
 			if (VARATT_IS_EXTERNAL(vl) || VARATT_IS_COMPRESSED(vl))
 				flat = detoast_attr(vl);
 			sz = VARSIZE_ANY(flat);
-			p = arena_alloc(buf, sz);
+			p = ColArenaAlloc(&buf->arena, sz);
 			memcpy(p, flat, sz);
 			if (flat != vl)
 				pfree(flat);
@@ -440,6 +461,7 @@ ColWriteBufFlush(ColWriteBuf *buf, Relation rel)
 	uint64		total = 0;
 	uint64		off = 0;
 	int			natts = buf->natts;
+	bool		to_head;
 	int			ngroups;
 	int			a,
 				g;
@@ -462,8 +484,14 @@ ColWriteBufFlush(ColWriteBuf *buf, Relation rel)
 	group_rows = palloc(sizeof(uint32) * ngroups);
 	for (g = 0; g < ngroups; g++)
 		group_rows[g] = buf->bounds[g + 1] - buf->bounds[g];
+	to_head = buf->dest == COL_DEST_HEAD ||
+		(buf->dest == COL_DEST_AUTO && ColHeadAccepts(rel, buf->nrows));
 	for (a = 0; a < natts; a++)
+	{
 		ColTypeInfoInit(&types[a], TupleDescAttr(tupdesc, a));
+		/* head stripes keep jsonb whole (see col_head.c) */
+		types[a].plain_jsonb = to_head;
+	}
 	for (a = 0; a < natts; a++)
 	{
 		for (g = 0; g < ngroups; g++)
@@ -523,8 +551,7 @@ ColWriteBufFlush(ColWriteBuf *buf, Relation rel)
 	si.data_length = total + footer.len;
 	si.footer_length = footer.len;
 	si.raw_bytes = buf->bytes;
-	if (buf->dest == COL_DEST_HEAD ||
-		(buf->dest == COL_DEST_AUTO && ColHeadAccepts(rel, buf->nrows)))
+	if (to_head)
 		ColHeadInsert(rel, ColRelationStorageId(rel), &si, data,
 					  buf->created != 0 ? buf->created :
 					  GetCurrentTransactionStartTimestamp());
@@ -830,6 +857,18 @@ void
 ColWriteSetCreated(ColWriteState *ws, TimestampTz created)
 {
 	ws->buf->created = created;
+}
+
+/*
+ * The caller's by-reference values stay valid, unchanged, until
+ * ColEndWrite (the compactor's decoded rows): the writer keeps pointers
+ * to them instead of copying them.  Values with short or toast headers
+ * are still copied.
+ */
+void
+ColWriteSetBorrowValues(ColWriteState *ws)
+{
+	ws->buf->borrow = true;
 }
 
 void
