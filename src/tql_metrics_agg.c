@@ -55,6 +55,7 @@
 
 static bool func_uses_counts(TqlMetricsFunc f);
 static bool func_uses_sums(TqlMetricsFunc f);
+static bool strata_dropped(TqlmState *st, int s);
 
 static TqlExpr *
 make_intrinsic(TqlIntrinsic intr)
@@ -266,8 +267,8 @@ ensure_scratch(TqlmState *st, int n)
 		pfree(st->slots);
 		pfree(st->vidbuf);
 		pfree(st->fvals);
-		if (st->weights)
-			pfree(st->weights);
+		if (st->keep)
+			pfree(st->keep);
 	}
 	st->scratch_n = Max(n, 1024);
 	st->bucket = palloc(sizeof(int32) * st->scratch_n);
@@ -276,7 +277,7 @@ ensure_scratch(TqlmState *st, int n)
 	st->slots = palloc(sizeof(int16) * st->scratch_n);
 	st->vidbuf = palloc(sizeof(int32) * st->scratch_n * Max(st->nby, 1));
 	st->fvals = palloc(sizeof(double) * st->scratch_n);
-	st->weights = st->strata ? palloc(sizeof(int64) * st->scratch_n) : NULL;
+	st->keep = st->strata ? palloc(sizeof(bool) * st->scratch_n) : NULL;
 	MemoryContextSwitchTo(old);
 }
 
@@ -461,12 +462,12 @@ TqlmSink(void *arg, const TqlSpanBatch *b)
 
 				if (st->strata != NULL)
 				{
-					int64	   *w = st->weights;
+					bool	   *keep = st->keep;
 
-					TqlmStrataWeights(st, group, n, w);
+					counts = TqlmStrataTarget(st, group, n, keep);
 					for (i = 0; i < n; i++)
-						if (series[i] >= 0)
-							counts[series[i]][bucket[i]] += w[i];
+						if (series[i] >= 0 && keep[i])
+							counts[series[i]][bucket[i]]++;
 				}
 				else if (st->nby == 0 && !is_hist(st->func) && st->nseries > 0)
 				{
@@ -488,8 +489,9 @@ TqlmSink(void *arg, const TqlSpanBatch *b)
 				/* one loop: compare as minima, negating for max */
 				double		sign = st->func == TQL_MF_MIN_OVER_TIME ? 1.0 : -1.0;
 
+				/* every span read counts; the sample's statistics need them */
 				if (st->strata != NULL)
-					TqlmStrataWeights(st, group, n, st->weights);
+					(void) TqlmStrataTarget(st, group, n, st->keep);
 				for (i = 0; i < n; i++)
 				{
 					double	   *cell;
@@ -660,12 +662,14 @@ finish_quantiles(TqlmState *st, int *nout)
 		{
 			int			slot = slot_order[j];
 
-			if (slots[slot] >= 0)
+			if (slots[slot] >= 0 && !strata_dropped(st, slots[slot]))
 			{
 				bmax[nb] = TqlmSlotValue(slot);
 				sids[nb++] = slots[slot];
 			}
 		}
+		if (nb == 0)
+			continue;
 		for (qi = 0; qi < nq; qi++)
 		{
 			const char *pname = "p";
@@ -698,6 +702,23 @@ finish_quantiles(TqlmState *st, int *nout)
 	}
 	*nout = n;
 	return out;
+}
+
+/*
+ * A count series of a stratified sample whose spans were all read but not
+ * counted (tql_metrics_sample.c): it has no sample, as in an exact run.
+ */
+static bool
+strata_dropped(TqlmState *st, int s)
+{
+	int			k;
+
+	if (st->strata == NULL || !func_uses_counts(st->func))
+		return false;
+	for (k = 0; k < st->grid.nint; k++)
+		if (st->counts[s][k] != 0)
+			return false;
+	return true;
 }
 
 /*
@@ -737,11 +758,17 @@ TqlmFinish(TqlmState *st, double scale, int *nseries)
 	for (s = 0; s < st->nseries; s++)
 	{
 		TqlmSeries *ser;
-		double	   *v = palloc(sizeof(double) * nint);
+		double	   *v;
 		bool		any = false;
 		int			k;
 
 		CHECK_FOR_INTERRUPTS();
+		if (strata_dropped(st, s))
+		{
+			st->out_of_series[s] = -1;
+			continue;
+		}
+		v = palloc(sizeof(double) * nint);
 		for (k = 0; k < nint; k++)
 		{
 			switch (st->func)
