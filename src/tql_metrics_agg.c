@@ -637,6 +637,12 @@ finish_quantiles(TqlmState *st, int *nout)
 	double	   *bmax = palloc(sizeof(double) * TQLM_HIST_SLOTS);
 	double	   *cnt = palloc(sizeof(double) * TQLM_HIST_SLOTS);
 	int		   *sids = palloc(sizeof(int) * TQLM_HIST_SLOTS);
+
+	/*
+	 * Stratified samples count in fixed point: back to spans, so that the
+	 * rank ceil(q * n) is the one an exact run takes
+	 */
+	double		unit = st->strata != NULL ? 1.0 / TQLM_WEIGHT_ONE : 1.0;
 	int			n = 0;
 	int			g;
 
@@ -686,7 +692,7 @@ finish_quantiles(TqlmState *st, int *nout)
 			for (k = 0; k < nint; k++)
 			{
 				for (j = 0; j < nb; j++)
-					cnt[j] = (double) st->counts[sids[j]][k];
+					cnt[j] = (double) st->counts[sids[j]][k] * unit;
 				s->values[k] = TqlmLog2Quantile(pv.f, bmax, cnt, nb);
 			}
 			/* over the whole range, to place exemplars */
@@ -694,7 +700,7 @@ finish_quantiles(TqlmState *st, int *nout)
 			{
 				cnt[j] = 0;
 				for (k = 0; k < nint; k++)
-					cnt[j] += (double) st->counts[sids[j]][k];
+					cnt[j] += (double) st->counts[sids[j]][k] * unit;
 			}
 			s->overall = TqlmLog2Quantile(pv.f, bmax, cnt, nb);
 			out[n++] = s;

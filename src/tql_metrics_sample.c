@@ -775,6 +775,8 @@ TqlmStrataExtend(TqlmStrata *sp, double eps)
 			continue;
 		m = 1.0 / (1.0 / M + eps * eps * (1.0 - 1.0 / M) / (rse * rse));
 		need[key] = Max(need[key], Min(m / M, 1.0));
+		elog(DEBUG2, "TraceQL metrics sample: series %d key %d: %g of %g groups, total %g, needs %g groups",
+			 s, key, ks->b, M, total, m);
 	}
 
 	/* the groups to read, and whether reading everything is cheaper */
