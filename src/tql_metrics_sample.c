@@ -88,8 +88,9 @@
  * Counts, rates and histogram counts are weighted; min and max ignore
  * weights (every span read counts); quantiles only see ratios of weighted
  * counts.  sum/avg and compare() keep the executor's plain span_sample.
- * Weights are fixed point (TQLM_WEIGHT_ONE) so the int64 accumulators stay
- * exact integers; results are scaled by 1 / TQLM_WEIGHT_ONE.
+ * Weighted counts are fixed point (TQLM_WEIGHT_ONE is a weight of 1, each
+ * cell rounded once) so the int64 accumulators stay integers; results are
+ * scaled by 1 / TQLM_WEIGHT_ONE.
  *
  * Copyright (c) 2026, the tempo authors
  *
@@ -155,7 +156,7 @@ typedef struct KeyStat
 	int64		groups_s;		/* M_k */
 	int64		rows_s;			/* N_k */
 	int64		rows_kept;		/* N'_k */
-	int64		weight;			/* fixed point N_k / N'_k */
+	double		weight;			/* N_k / N'_k, times TQLM_WEIGHT_ONE */
 	/* over the groups of S_k read so far */
 	double		b,
 				sn,
@@ -322,8 +323,8 @@ compute_domains(TqlmStrata *sp)
 		if (ks->rows_s > 0 && ks->rows_kept == 0)
 			empty = true;
 		ks->weight = ks->rows_kept > 0 ?
-			(int64) rint((double) TQLM_WEIGHT_ONE * (double) ks->rows_s /
-						 (double) ks->rows_kept) : TQLM_WEIGHT_ONE;
+			(double) TQLM_WEIGHT_ONE * (double) ks->rows_s / (double) ks->rows_kept :
+			TQLM_WEIGHT_ONE;
 	}
 	return empty;
 }
@@ -836,12 +837,13 @@ TqlmStrataFold(TqlmState *st)
 	{
 		int64	   *c = st->counts[s];
 		int64	   *e = s < st->strata_nexact ? st->strata_exact[s] : NULL;
-		int64		w = sp->keys[key_of(st, st->series_group[s])].weight;
+		double		w = sp->keys[key_of(st, st->series_group[s])].weight;
 		int			j;
 
 		CHECK_FOR_INTERRUPTS();
 		for (j = 0; j < nint; j++)
-			c[j] = c[j] * w + (e ? e[j] * TQLM_WEIGHT_ONE : 0);
+			c[j] = (int64) rint((double) c[j] * w) +
+				(e ? e[j] * TQLM_WEIGHT_ONE : 0);
 	}
 }
 
