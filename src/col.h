@@ -58,6 +58,30 @@
  * not yet written come in batches of their own: the filter sees them with
  * info.buffered set and no metadata.
  *
+ * Summaries (counting consumers)
+ * ------------------------------
+ *   ColReadSetSummary(rs, time_attno, filter, arg);  (before ColReadNext)
+ * lets the reader answer a chunk group from the value census of its footer
+ * (col_census.c) instead of reading it.  For a group that the predicates
+ * and the group filter keep, when the census gives, for every projected
+ * column but the time column (a bigint, e.g. start_time_unix_nano), the
+ * rows holding each value per cell of time, and at most one of those
+ * columns has more than one distinct value in the group (NULL counts as a
+ * value; a byval column whose zone map has min = max and no NULLs counts
+ * as constant without a census), the reader calls filter(arg, &info,
+ * cell_width, tmin, tmax) with the cells' width in ns (0: one cell for the
+ * whole group) and the time column's zone map.  When it returns true,
+ * ColReadNext returns a summary batch: batch->weights != NULL, one row per
+ * (cell, distinct combination of values), weights[i] rows of the group
+ * have it; the time column holds, for the rows of cell c, the time
+ * Min((c + 1) * cell_width, tmax) (tmax for one cell), which lies in
+ * [tmin, tmax] and in the cell.  The filter must return true only when
+ * that value stands for any time of its cell as far as the consumer is
+ * concerned (e.g. they fall into the same interval of a metrics grid).
+ * Rows with a NULL time are not counted.  Never with keys
+ * (ColReadAddKey), for buffered rows, or in the row selection of
+ * equality lookups; row numbers of a summary batch mean nothing.
+ *
  * Copyright (c) 2026, the tempo authors
  *
  * IDENTIFICATION
@@ -154,6 +178,8 @@ typedef struct ColBatch
 	ColVector **cols;			/* [natts], NULL for columns not projected */
 	int			nkeys;
 	ColKeyVector **keys;		/* in ColReadAddKey order */
+	int32	   *weights;		/* summary batches only (see above): row i
+								 * stands for weights[i] rows; else NULL */
 } ColBatch;
 
 /* Row number of row i of a batch. */
@@ -187,6 +213,13 @@ typedef struct ColGroupInfo
 
 typedef bool (*ColGroupFilter) (void *arg, const ColGroupInfo *info);
 
+/*
+ * Summaries (see above): may a group whose rows have times in [tmin, tmax]
+ * be summarized with cells of width cell_width ns (0: one cell)?
+ */
+typedef bool (*ColSummaryFilter) (void *arg, const ColGroupInfo *info,
+								  int64 cell_width, int64 tmin, int64 tmax);
+
 typedef struct ColReadState ColReadState;	/* opaque */
 typedef struct ColWriteState ColWriteState; /* opaque */
 
@@ -208,6 +241,8 @@ extern const uint32 *ColGroupDictSet(const ColGroupInfo *info,
 									 AttrNumber attno, int *n);
 extern bool ColGroupMinMax(const ColGroupInfo *info, AttrNumber attno,
 						   Datum *min, Datum *max);
+extern void ColReadSetSummary(ColReadState *rs, AttrNumber time_attno,
+							  ColSummaryFilter filter, void *arg);
 extern uint32 ColGroupHashText(Datum value);
 extern void ColEndRead(ColReadState *rs);
 

@@ -2,6 +2,7 @@
 # reader / bulk writer API (col.h).
 OBJS += \
 	src/col_am.o \
+	src/col_census.o \
 	src/col_encode.o \
 	src/col_footer.o \
 	src/col_jsonb.o \

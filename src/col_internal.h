@@ -314,6 +314,33 @@ extern ColFooter *ColFooterParseHeader(const char *data, uint64 hdrlen,
 extern void ColFooterParseColumn(ColFooter *f, int a, const char *data,
 								 ColTypeInfo *ti);
 
+/*
+ * Value censuses (col_census.c): per chunk group, the rows holding each
+ * value of a low-cardinality column per cell of time.  A cell of width
+ * W > 0 holds the times c * W < t <= (c + 1) * W; W == 0 means one cell
+ * for the whole group (cells[] then 0).  codes: 0 = NULL, v = value v - 1.
+ */
+typedef struct ColCensus ColCensus;
+typedef struct ColCensusGroup
+{
+	int64		width;			/* ns, 0 = whole group */
+	int			npairs;
+	int64	   *cells;
+	int32	   *codes;
+	int32	   *counts;
+} ColCensusGroup;
+
+/* in col_census.c */
+extern void ColCensusAppend(StringInfo footer, TupleDesc tupdesc,
+							ColTypeInfo *types, int natts, int ngroups,
+							const int *bounds, Datum **values, bool **isnull);
+extern ColCensus *ColCensusLoad(Relation rel, const ColStripeInfo *si,
+								const ColFooter *f, const ColTypeInfo *types,
+								BlockNumber nblocks);
+extern const ColCensusGroup *ColCensusGroupOf(ColCensus *c, int attno, int g);
+extern const Datum *ColCensusValues(ColCensus *c, int attno, int *n);
+extern int	ColCensusTimeAttno(ColCensus *c);
+
 /* in col_jsonb.c */
 extern bool ColJsonbShred(Datum *values, int nn, StringInfo out);
 extern void ColJsonbRebuild(const char *raw, uint64 rawlen, int nn,

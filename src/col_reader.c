@@ -34,6 +34,7 @@
 #include "access/htup_details.h"
 #include "access/parallel.h"
 #include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
@@ -90,6 +91,11 @@ struct ColReadState
 	int			pend_start;
 	ColGroupFilter filter;		/* see ColReadSetGroupFilter */
 	void	   *filter_arg;
+	ColSummaryFilter summary;	/* see ColReadSetSummary */
+	void	   *summary_arg;
+	int			summary_time;	/* time column, 0-based */
+	ColCensus  *census;			/* of the current stripe, once loaded */
+	bool		census_loaded;
 
 	ColBatch	batch;
 	ColReadStats stats;
@@ -576,6 +582,8 @@ load_stripe(ColReadState *rs, int idx)
 	old = MemoryContextSwitchTo(rs->stripe_cxt);
 	rs->footer = ColReadFooterHeader(rs->rel, si, rs->tupdesc, rs->nblocks);
 	rs->group_skip = palloc0(sizeof(bool) * rs->footer->ngroups);
+	rs->census = NULL;
+	rs->census_loaded = false;
 	rs->cur = idx;
 	rs->next_group = 0;
 	rs->stats.stripes_total++;
@@ -894,6 +902,7 @@ decode_group(ColReadState *rs, int g)
 	rs->batch.nrows = nsel;
 	rs->batch.first_rownum = base;
 	rs->batch.rownums = NULL;
+	rs->batch.weights = NULL;
 	if (sel != NULL)
 	{
 		rs->batch.rownums = palloc(sizeof(uint64) * nsel);
@@ -985,6 +994,7 @@ next_pending(ColReadState *rs)
 		rs->batch.nrows = n;
 		rs->batch.first_rownum = b->first_row + start;
 		rs->batch.rownums = NULL;
+		rs->batch.weights = NULL;
 		full = palloc0(sizeof(ColVector *) * rs->natts);
 		for (a = 0; a < rs->natts; a++)
 		{
@@ -1048,6 +1058,212 @@ filter_keeps(ColReadState *rs, int g)
 	return false;
 }
 
+/* ---------------- summaries (see col.h) ---------------- */
+
+/* What summarize_group learns about one projected column */
+typedef struct SumCol
+{
+	int			att;
+	const ColCensusGroup *cg;	/* census, or NULL for a constant byval */
+	const Datum *vals;			/* the census's stripe values */
+	Datum		constval;		/* constant: its value */
+	bool		constnull;
+	bool		varying;
+} SumCol;
+
+/* The value of census code c as a datum */
+static inline void
+census_datum(const SumCol *sc, int32 code, Datum *d, bool *isnull)
+{
+	*isnull = code == 0;
+	*d = code == 0 ? (Datum) 0 : sc->vals[code - 1];
+}
+
+/* The census of a column in group g; parsed columns live with the footer */
+static const ColCensusGroup *
+census_group(ColReadState *rs, int attno, int g)
+{
+	MemoryContext old = MemoryContextSwitchTo(rs->stripe_cxt);
+	const ColCensusGroup *cg = ColCensusGroupOf(rs->census, attno, g);
+
+	MemoryContextSwitchTo(old);
+	return cg;
+}
+
+/*
+ * Answer group g of the current stripe from its value census when the
+ * summary filter agrees: fill rs->batch as a summary batch.  false when
+ * the group must be read.
+ */
+static bool
+summarize_group(ColReadState *rs, int g)
+{
+	ColFooter  *f = rs->footer;
+	ColChunkDesc *tcd;
+	const ColCensusGroup *vg = NULL;
+	SumCol	   *cols;
+	int			ncols = 0;
+	int			vary = -1;
+	int			a,
+				i,
+				k;
+	int64		tmin,
+				tmax,
+				width;
+	ColGroupInfo info;
+	ColStripeInfo *si = &rs->stripes[rs->cur];
+
+	if (rs->nkeys > 0 || rs->summary_time >= f->natts)
+		return false;
+	if (!rs->census_loaded)
+	{
+		MemoryContext old = MemoryContextSwitchTo(rs->stripe_cxt);
+
+		rs->census = ColCensusLoad(rs->rel, si, f, rs->types, rs->nblocks);
+		rs->census_loaded = true;
+		MemoryContextSwitchTo(old);
+	}
+	if (rs->census == NULL ||
+		ColCensusTimeAttno(rs->census) != rs->summary_time + 1)
+		return false;
+	tcd = COL_CHUNK(f, rs->summary_time, g);
+	if (!f->loaded[rs->summary_time] || !(tcd->flags & COL_CHUNK_HAS_MINMAX))
+		return false;
+	tmin = DatumGetInt64(tcd->min);
+	tmax = DatumGetInt64(tcd->max);
+
+	cols = palloc(sizeof(SumCol) * Max(rs->natts, 1));
+	for (a = 0; a < rs->natts; a++)
+	{
+		SumCol	   *sc = &cols[ncols];
+		ColChunkDesc *cd;
+
+		if (!rs->want[a] || a == rs->summary_time)
+			continue;
+		if (a >= f->natts || TupleDescAttr(rs->tupdesc, a)->attisdropped)
+			return false;
+		memset(sc, 0, sizeof(SumCol));
+		sc->att = a;
+		sc->cg = census_group(rs, a + 1, g);
+		if (sc->cg != NULL)
+		{
+			int			n;
+
+			sc->vals = ColCensusValues(rs->census, a + 1, &n);
+			for (i = 1; i < sc->cg->npairs; i++)
+				if (sc->cg->codes[i] != sc->cg->codes[0])
+					sc->varying = true;
+			if (!sc->varying)
+			{
+				if (sc->cg->npairs == 0)
+					return false;	/* nothing to tell the value by */
+				census_datum(sc, sc->cg->codes[0], &sc->constval, &sc->constnull);
+			}
+		}
+		else
+		{
+			/* a byval column holding one value in every row */
+			cd = COL_CHUNK(f, a, g);
+			if (!f->loaded[a] || !rs->types[a].typbyval || cd->nnulls > 0 ||
+				!(cd->flags & COL_CHUNK_HAS_MINMAX) || cd->min != cd->max ||
+				ColDerivedEncoding(cd->encoding))
+				return false;
+			sc->constval = cd->min;
+		}
+		if (sc->varying)
+		{
+			if (vary >= 0)
+				return false;	/* two columns vary: no joint counts */
+			vary = ncols;
+		}
+		ncols++;
+	}
+	vg = vary >= 0 ? cols[vary].cg : census_group(rs, 0, g);
+	if (vg == NULL)
+		return false;
+	width = vg->width;
+
+	info.relid = RelationGetRelid(rs->rel);
+	info.stripe_num = si->stripe_num;
+	info.group = g;
+	info.nrows = f->group_rows[g];
+	info.first_rownum = si->first_row + f->group_first[g];
+	info.buffered = false;
+	info.meta = rs;
+	if (!rs->summary(rs->summary_arg, &info, width, tmin, tmax))
+		return false;
+
+	/* the batch: one row per pair of the census that varies (or rows) */
+	rs->batch_group = g;
+	rs->batch.nrows = vg->npairs;
+	rs->batch.first_rownum = info.first_rownum;
+	rs->batch.rownums = NULL;
+	rs->batch.weights = palloc(sizeof(int32) * Max(vg->npairs, 1));
+	for (a = 0; a < rs->natts; a++)
+	{
+		ColVector  *vec;
+
+		rs->batch.cols[a] = NULL;
+		if (!rs->want[a])
+			continue;
+		vec = palloc0(sizeof(ColVector));
+		vec->values = palloc(sizeof(Datum) * Max(vg->npairs, 1));
+		vec->isnull = palloc0(sizeof(bool) * Max(vg->npairs, 1));
+		rs->batch.cols[a] = vec;
+	}
+	for (i = 0; i < vg->npairs; i++)
+	{
+		int64		t = tmax;
+
+		if (width > 0 && vg->cells[i] < PG_INT64_MAX / width - 1)
+			t = Min((vg->cells[i] + 1) * width, tmax);
+		rs->batch.cols[rs->summary_time]->values[i] = Int64GetDatum(t);
+		rs->batch.weights[i] = vg->counts[i];
+	}
+	for (k = 0; k < ncols; k++)
+	{
+		SumCol	   *sc = &cols[k];
+		ColVector  *vec = rs->batch.cols[sc->att];
+
+		for (i = 0; i < vg->npairs; i++)
+		{
+			if (sc->varying)
+				census_datum(sc, vg->codes[i], &vec->values[i], &vec->isnull[i]);
+			else
+			{
+				vec->values[i] = sc->constval;
+				vec->isnull[i] = sc->constnull;
+			}
+			if (vec->isnull[i])
+				vec->hasnulls = true;
+		}
+	}
+	rs->stats.rows_returned += vg->npairs;
+	return true;
+}
+
+/*
+ * ColReadSetSummary
+ *		Let the reader answer chunk groups from their value census when
+ *		filter agrees (see col.h).  NULL turns it off.
+ */
+void
+ColReadSetSummary(ColReadState *rs, AttrNumber time_attno,
+				  ColSummaryFilter filter, void *arg)
+{
+	if (filter != NULL &&
+		(time_attno < 1 || time_attno > rs->natts ||
+		 TupleDescAttr(rs->tupdesc, time_attno - 1)->atttypid != INT8OID))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("summary time column %d is not a bigint column", time_attno)));
+	rs->summary = filter;
+	rs->summary_arg = arg;
+	rs->summary_time = time_attno - 1;
+	if (filter != NULL)
+		rs->need[time_attno - 1] = true;
+}
+
 bool
 ColReadNext(ColReadState *rs, ColBatch **batch)
 {
@@ -1068,6 +1284,13 @@ ColReadNext(ColReadState *rs, ColBatch **batch)
 				rs->next_group++;
 			if (rs->next_group < f->ngroups)
 			{
+				if (rs->summary != NULL && summarize_group(rs, rs->next_group))
+				{
+					rs->next_group++;
+					MemoryContextSwitchTo(old);
+					*batch = &rs->batch;
+					return true;
+				}
 				if (!decode_group(rs, rs->next_group++))
 				{
 					/* no row matched: drop what was decoded, go on */

@@ -383,6 +383,8 @@ ColWriteBufFlush(ColWriteBuf *buf, Relation rel)
 	}
 	initStringInfo(&footer);
 	ColFooterSerialize(&footer, natts, ngroups, group_rows, chunks, types);
+	ColCensusAppend(&footer, tupdesc, types, natts, ngroups, buf->bounds,
+					buf->values, buf->isnull);
 
 	data = MemoryContextAllocHuge(cxt, total + footer.len);
 	for (a = 0; a < natts * ngroups; a++)

@@ -1455,6 +1455,42 @@ heap_batch_offer(const TqlRunOptions *opts, Oid relid, ColBatch *b, int n)
 	return opts->group_filter(opts->group_filter_arg, &info);
 }
 
+/* What exec_summary_filter needs */
+typedef struct ExecSummaryCtx
+{
+	const TqlRunOptions *opts;
+	int64		lo;
+	int64		hi;
+	bool		lo_excl;
+} ExecSummaryCtx;
+
+/* x mod m in [0, m) */
+static inline int64
+mod_floor(int64 x, int64 m)
+{
+	int64		r = x % m;
+
+	return r < 0 ? r + m : r;
+}
+
+/*
+ * The reader's summary filter (ColReadSetSummary): a group's cells must
+ * lie inside the time range or outside it, then the consumer decides.
+ */
+static bool
+exec_summary_filter(void *arg, const ColGroupInfo *info, int64 width,
+					int64 tmin, int64 tmax)
+{
+	ExecSummaryCtx *c = arg;
+	bool		inside = (c->lo_excl ? tmin > c->lo : tmin >= c->lo) && tmax <= c->hi;
+
+	if (!inside &&
+		(width <= 0 || !c->lo_excl || c->hi == PG_INT64_MAX ||
+		 mod_floor(c->lo, width) != 0 || mod_floor(c->hi, width) != 0))
+		return false;
+	return c->opts->summary_ok(c->opts->summary_arg, width, tmin, tmax);
+}
+
 /*
  * ExecScan
  *		Read the spans of the plan's time range and tenants, the columns in
@@ -1479,6 +1515,7 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 	int64		lo = opts->start_ns;
 	int64		hi = opts->end_ns;
 	bool		lo_excl = opts->start_exclusive;
+	ExecSummaryCtx summary;
 
 	if (!plan->tenancy_done)
 		apply_tenancy(plan, spans_relid());
@@ -1578,6 +1615,17 @@ ExecScanSpans(ExecPlan *plan, Bitmapset *cols, const bool *keys,
 			if (opts->group_filter != NULL && !plan->trace_mode)
 				ColReadSetGroupFilter(rs, opts->group_filter,
 									  opts->group_filter_arg);
+			if (opts->summary_ok != NULL && !plan->trace_mode && trace_id == NULL &&
+				opts->skip_ids && opts->skip_duration && !opts->want_attributes &&
+				opts->trace_sample >= 1.0 && opts->max_traces == 0)
+			{
+				summary.opts = opts;
+				summary.lo = lo;
+				summary.hi = hi;
+				summary.lo_excl = lo_excl;
+				ColReadSetSummary(rs, attnos[EC_START_NS], exec_summary_filter,
+								  &summary);
+			}
 			if (keymap)
 				for (k = 0; k < plan->nkeys; k++)
 				{
@@ -1892,6 +1940,19 @@ span_batch(void *arg, ExecSource *src, const int64 *start, int n, const int *row
 	/* the batch for the sink */
 	memset(&out, 0, sizeof(out));
 	out.nspans = m;
+	if (b->weights != NULL)
+	{
+		if (rows == NULL)
+			out.weights = b->weights;
+		else
+		{
+			int32	   *w = palloc(sizeof(int32) * m);
+
+			for (i = 0; i < m; i++)
+				w[i] = b->weights[rows[i]];
+			out.weights = w;
+		}
+	}
 	if (rows == NULL)
 		out.start_ns = start;
 	else

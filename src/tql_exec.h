@@ -98,6 +98,12 @@ typedef struct TqlSpanBatch
 	 */
 	Jsonb	  **span_attributes;
 	Jsonb	  **resource_attributes;
+
+	/*
+	 * NULL, or (only when opts->summary_ok agreed, see there) row i
+	 * stands for weights[i] spans with the same values.
+	 */
+	const int32 *weights;
 } TqlSpanBatch;
 
 typedef void (*TqlSpanSink) (void *arg, const TqlSpanBatch *batch);
@@ -168,6 +174,27 @@ typedef struct TqlRunOptions
 	 * later matched spans out instead of completing them.
 	 */
 	bool		traces_only;
+
+	/*
+	 * Counting consumers (metrics rate, count_over_time) that only need,
+	 * per distinct combination of their expressions' values, how many
+	 * spans started in each interval of their own: in span mode, with
+	 * skip_ids and skip_duration, no attributes, no trace sampling and no
+	 * trace limit, a chunk group whose footer holds a value census of every
+	 * column the query reads (col_census.c) may be delivered as a summary
+	 * batch (TqlSpanBatch.weights) instead of its spans, each row standing
+	 * for the spans of one cell of time with those values, its start_ns
+	 * one time of that cell.  summary_ok(summary_arg, cell_width, tmin,
+	 * tmax) decides, for a group whose spans started in [tmin, tmax]: it
+	 * returns true only when any start time of a cell (c * cell_width,
+	 * (c + 1) * cell_width] (cell_width 0: of [tmin, tmax]) falls into the
+	 * same interval of the consumer's as every other.  The executor checks
+	 * the time range and tenants itself.  Filters are evaluated on the
+	 * summary rows as on spans, which is exact since every span of a row
+	 * has the row's values.
+	 */
+	bool		(*summary_ok) (void *arg, int64 cell_width, int64 tmin, int64 tmax);
+	void	   *summary_arg;
 } TqlRunOptions;
 
 /* Defaults: whole range, no extra values, no sampling, no limit, all fields. */

@@ -144,8 +144,8 @@ typedef struct TqlmStrata TqlmStrata;
 extern TqlmStrata *TqlmStrataPlan(const TqlQuery *q, const TqlRunOptions *range,
 								  double fraction, bool adaptive);
 extern void TqlmStrataAttach(TqlmStrata *sp, TqlmState *st, TqlRunOptions *opts);
-extern int64 **TqlmStrataTarget(TqlmState *st, const int32 *group, int n,
-								bool *keep);
+extern int64 **TqlmStrataTarget(TqlmState *st, const int32 *group,
+								const int32 *weights, int n, bool *keep);
 extern bool TqlmStrataExtend(TqlmStrata *sp, double eps);
 extern void TqlmStrataFold(TqlmState *st);
 extern double TqlmStrataError(TqlmStrata *sp);

@@ -74,6 +74,38 @@ is_hist(TqlMetricsFunc f)
 }
 
 /*
+ * The executor's summary_ok (tql_exec.h): may the spans of a chunk group
+ * with start times in [tmin, tmax] be counted per cell of cell_width ns?
+ * Yes when the cells are aligned with the grid (every interval edge is a
+ * multiple of the width, so a cell lies inside one interval or outside
+ * the grid), or when the whole group falls into one interval.  Stratified
+ * samples (tql_metrics_sample.c) take summaries too: their bookkeeping
+ * counts the weights.
+ */
+static bool
+summary_ok(void *arg, int64 cell_width, int64 tmin, int64 tmax)
+{
+	TqlmState  *st = (TqlmState *) arg;
+	const TqlmGrid *g = &st->grid;
+	int64		ts[2];
+	int32		b[2];
+
+	if (cell_width > 0)
+	{
+		int64		r = g->start % cell_width;
+
+		if (r < 0)
+			r += cell_width;
+		if (r == 0 && g->step % cell_width == 0)
+			return true;
+	}
+	ts[0] = tmin;
+	ts[1] = tmax;
+	TqlmBucketize(g, ts, 2, b);
+	return b[0] >= 0 && b[0] == b[1];
+}
+
+/*
  * TqlmCreate
  *		State for one query over a grid; fills in the values the sink
  *		needs in opts (which must have been initialized).
@@ -152,6 +184,13 @@ TqlmCreate(const TqlQuery *query, const TqlmGrid *grid, int max_exemplars,
 	/* decode only what the sink reads */
 	opts->skip_ids = max_exemplars == 0;
 	opts->skip_duration = !st->attr_is_duration;
+	/* counts may come from value censuses (see summary_ok) */
+	if ((st->func == TQL_MF_RATE || st->func == TQL_MF_COUNT_OVER_TIME) &&
+		max_exemplars == 0)
+	{
+		opts->summary_ok = summary_ok;
+		opts->summary_arg = st;
+	}
 
 	st->maxseries = 16;
 	st->series_group = palloc(sizeof(int32) * st->maxseries);
@@ -340,7 +379,7 @@ read_attribute(TqlmState *st, const TqlSpanBatch *b, double *fvals,
 
 /* Count each group's rows in this batch into the spread sums */
 static void
-track_spread(TqlmState *st, const int32 *group, int n)
+track_spread(TqlmState *st, const int32 *group, const int32 *weights, int n)
 {
 	int			g;
 	int			i;
@@ -373,7 +412,7 @@ track_spread(TqlmState *st, const int32 *group, int n)
 	}
 	for (i = 0; i < n; i++)
 		if (group[i] >= 0)
-			st->batch_count[group[i]]++;
+			st->batch_count[group[i]] += weights ? weights[i] : 1;
 	for (g = 0; g < st->ngroups; g++)
 	{
 		double		c = st->batch_count[g];
@@ -402,7 +441,15 @@ TqlmSink(void *arg, const TqlSpanBatch *b)
 
 	if (n <= 0)
 		return;
-	st->matched += n;
+	if (b->weights != NULL)
+	{
+		/* a summary (only for counting functions, see TqlmCreate) */
+		Assert(st->func == TQL_MF_RATE || st->func == TQL_MF_COUNT_OVER_TIME);
+		for (i = 0; i < n; i++)
+			st->matched += b->weights[i];
+	}
+	else
+		st->matched += n;
 	ensure_scratch(st, n);
 	bucket = st->bucket;
 	group = st->group;
@@ -459,15 +506,22 @@ TqlmSink(void *arg, const TqlSpanBatch *b)
 		case TQL_MF_QUANTILE_OVER_TIME:
 			{
 				int64	  **counts = st->counts;
+				const int32 *bw = b->weights;
 
 				if (st->strata != NULL)
 				{
 					bool	   *keep = st->keep;
 
-					counts = TqlmStrataTarget(st, group, n, keep);
+					counts = TqlmStrataTarget(st, group, bw, n, keep);
 					for (i = 0; i < n; i++)
 						if (series[i] >= 0 && keep[i])
-							counts[series[i]][bucket[i]]++;
+							counts[series[i]][bucket[i]] += bw ? bw[i] : 1;
+				}
+				else if (bw != NULL)
+				{
+					for (i = 0; i < n; i++)
+						if (series[i] >= 0)
+							counts[series[i]][bucket[i]] += bw[i];
 				}
 				else if (st->nby == 0 && !is_hist(st->func) && st->nseries > 0)
 				{
@@ -491,7 +545,7 @@ TqlmSink(void *arg, const TqlSpanBatch *b)
 
 				/* every span read counts; the sample's statistics need them */
 				if (st->strata != NULL)
-					(void) TqlmStrataTarget(st, group, n, st->keep);
+					(void) TqlmStrataTarget(st, group, NULL, n, st->keep);
 				for (i = 0; i < n; i++)
 				{
 					double	   *cell;
@@ -531,7 +585,7 @@ TqlmSink(void *arg, const TqlSpanBatch *b)
 	}
 
 	if (st->track_spread)
-		track_spread(st, group, n);
+		track_spread(st, group, b->weights, n);
 	if (st->max_exemplars > 0)
 		TqlmExemplarsObserve(st, b, bucket, series, fv);
 }

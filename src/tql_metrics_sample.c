@@ -139,6 +139,7 @@ typedef struct GroupMeta
 	bool		has_dict;
 	bool		forced;			/* exact stratum */
 	bool		read;
+	bool		summary_try;	/* taken whole in the hope of a summary */
 } GroupMeta;
 
 typedef struct KeyEntry
@@ -185,6 +186,7 @@ struct TqlmStrata
 	AttrNumber	attno;
 	double		fraction;		/* f */
 	int			phase;			/* 1 first sample, 2 second */
+	bool		summary_try;	/* take groups outside the sample whole */
 	int64		rows_total;
 	int64		rows_read;
 	int64		groups_total;
@@ -253,6 +255,7 @@ meta_filter(void *arg, const ColGroupInfo *info)
 	g->has_dict = false;
 	g->forced = false;
 	g->read = false;
+	g->summary_try = false;
 	if (sp->colname != NULL)
 	{
 		const uint32 *set;
@@ -626,6 +629,11 @@ data_filter(void *arg, const ColGroupInfo *info)
 	{
 		read = g->forced || g->u < sp->fraction;
 		sp->rows_total += g->nrows;
+		if (!read && sp->summary_try)
+		{
+			/* exact stratum if the reader answers it from its census */
+			g->forced = read = g->summary_try = true;
+		}
 	}
 	else
 		read = !g->read && !g->forced && g->u < g->reach;
@@ -652,6 +660,7 @@ TqlmStrataAttach(TqlmStrata *sp, TqlmState *st, TqlRunOptions *opts)
 	st->strata = sp;
 	st->strata_item = sp->by_item;
 	sp->st = st;
+	sp->summary_try = opts->summary_ok != NULL;
 }
 
 /*
@@ -661,7 +670,8 @@ TqlmStrataAttach(TqlmStrata *sp, TqlmState *st, TqlRunOptions *opts)
  *		in, st->counts (sampled, weighted later) or st->strata_exact.
  */
 int64 **
-TqlmStrataTarget(TqlmState *st, const int32 *group, int n, bool *keep)
+TqlmStrataTarget(TqlmState *st, const int32 *group, const int32 *weights,
+				 int n, bool *keep)
 {
 	TqlmStrata *sp = st->strata;
 	bool		exact = sp->cur_exact;
@@ -669,6 +679,11 @@ TqlmStrataTarget(TqlmState *st, const int32 *group, int n, bool *keep)
 	int			i;
 
 	ensure_groups(sp, st);
+	if (sp->cur != NULL && sp->cur->summary_try && weights == NULL)
+	{
+		/* the reader decoded a group taken for its census: stop trying */
+		sp->summary_try = false;
+	}
 	for (i = 0; i < n; i++)
 	{
 		int			g = group[i];
@@ -679,8 +694,11 @@ TqlmStrataTarget(TqlmState *st, const int32 *group, int n, bool *keep)
 			continue;
 		}
 		keep[i] = exact || u < sp->keys[key_of(st, g)].frac;
-		if (keep[i] && sp->gcount[g]++ == 0)
+		if (!keep[i])
+			continue;
+		if (sp->gcount[g] == 0)
 			sp->touched[sp->ntouched++] = g;
+		sp->gcount[g] += weights ? weights[i] : 1;
 	}
 	if (!exact)
 		return st->counts;
@@ -750,6 +768,7 @@ TqlmStrataExtend(TqlmStrata *sp, double eps)
 		return false;
 	sp->phase = 2;
 	ensure_groups(sp, st);
+	compute_domains(sp);
 	need = palloc(sizeof(double) * sp->nkeys);
 	for (k = 0; k < sp->nkeys; k++)
 		need[k] = sp->keys[k].frac;
@@ -830,6 +849,7 @@ TqlmStrataFold(TqlmState *st)
 
 	flush_group(sp);
 	ensure_groups(sp, st);
+	compute_domains(sp);
 	if (st->counts == NULL || st->func == TQL_MF_MIN_OVER_TIME ||
 		st->func == TQL_MF_MAX_OVER_TIME)
 		return;
