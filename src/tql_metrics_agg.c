@@ -31,7 +31,8 @@
  *						histogram: the bucket holding the ceil(q * n)-th
  *						value, interpolated exponentially from the bucket
  *						below; an interval without values reports 0, as
- *						Tempo does
+ *						Tempo does (no sample in a stratified sample, whose
+ *						unread chunk groups may leave an interval empty)
  * Sampling scales counts, sums, histogram counts (by "scale" in
  * TqlmFinish); min, max, averages and quantiles are left alone.
  *
@@ -745,9 +746,21 @@ finish_quantiles(TqlmState *st, int *nout)
 			s->values = palloc(sizeof(double) * nint);
 			for (k = 0; k < nint; k++)
 			{
+				bool		any = false;
+
 				for (j = 0; j < nb; j++)
+				{
 					cnt[j] = (double) st->counts[sids[j]][k] * unit;
-				s->values[k] = TqlmLog2Quantile(pv.f, bmax, cnt, nb);
+					any |= cnt[j] > 0;
+				}
+
+				/*
+				 * An interval without values reports 0 (Tempo), but in a
+				 * stratified sample it may just have no group read: no
+				 * sample there
+				 */
+				s->values[k] = !any && st->strata != NULL ? NAN :
+					TqlmLog2Quantile(pv.f, bmax, cnt, nb);
 			}
 			/* over the whole range, to place exemplars */
 			for (j = 0; j < nb; j++)
