@@ -31,14 +31,14 @@
  * Span-level samples skip whole chunk groups before they are read.  For
  * the functions whose results are counts or extremes (rate, count,
  * histogram, quantile, min, max) they are stratified by the values of a
- * by() column and weighted per value (tql_metrics_sample.c): series whose
- * values sit in few chunk groups are exact, the others are ratio
- * estimates whose standard error the run measures; sample=true runs again
- * with a larger fraction when the largest is above 2.5% (so every series
- * is within 5% with about 95% confidence), unsampled from half on.
- * Results are then scaled by 1 / TQLM_WEIGHT_ONE (the weights are fixed
- * point).  Other functions (sum, avg, compare()) and trace-level samples
- * use the executor's plain sampling: when fewer than 10000 spans matched,
+ * by() column and nested (tql_metrics_sample.c): series whose values sit
+ * in few chunk groups are exact, the others ratio estimates weighted per
+ * series; with sample=true a second pass reads the additional groups each
+ * series needs for a relative standard error of at most 2.5% (so every
+ * series is within 5% with about 95% confidence).  Results are scaled by
+ * 1 / TQLM_WEIGHT_ONE (the weighted counts are fixed point).  Other
+ * functions (sum, avg, compare()) and trace-level samples use the
+ * executor's plain sampling: when fewer than 10000 spans matched,
  * sample=true runs again unsampled; otherwise (span level) the spread of
  * every group's count between chunk groups gives the standard error, as
  * above.  They are scaled by 1 / (fraction actually kept, as the executor
