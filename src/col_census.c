@@ -37,11 +37,11 @@
  * readers that do not know it never look past the sections):
  *
  *	  column blocks, one per censused column (the row census first)
- *	  per block: uint32 attno (0 = rows), offset, length
- *	  uint32 ncols
- *	  uint32 cell ladder base (ns, 10^9) -- reserved for other ladders
- *	  uint32 attno of the time column
- *	  uint32 CRC32C of all the above
+ *	  the directory: per block uint32 attno (0 = rows), offset, length
+ *		and CRC32C of the block; uint32 ncols; uint32 cell ladder base
+ *		(ns, 10^9; reserved for other ladders); uint32 attno of the time
+ *		column
+ *	  uint32 CRC32C of the directory
  *	  uint32 length of the extension (all of it, trailer included)
  *	  uint32 magic COL_CENSUS_MAGIC
  *
@@ -50,7 +50,13 @@
  * index, COL_CENSUS_WHOLE or COL_CENSUS_NONE) and, unless none, zigzag
  * varint of the first cell, varint npairs and per pair: varint cell
  * delta, varint code (0 = NULL, v = value v - 1), varint count.  Pairs
- * are sorted by cell, then code.
+ * are sorted by cell, then code.  A reader reads the trailer and the
+ * directory, then only the blocks of the columns it asks about, so a
+ * query by service name touches a few hundred bytes per chunk group.
+ *
+ * Pairs per group and column are also capped at 512 (then a coarser
+ * width is taken), so a column such as the span name, with a hundred
+ * values or more in a group, costs at most a few KB per group.
  *
  * A footer without the extension (older stripes) simply has no census;
  * one whose trailing bytes do not end in the magic number is treated the
@@ -327,7 +333,7 @@ static void
 census_group(StringInfo out, PairTab *tab, const int32 *codes,
 			 const Datum *times, const bool *timenull, int n, int ndistinct)
 {
-	int			budget = 8 * ndistinct + 64;
+	int			budget = Min(8 * ndistinct + 64, 512);
 	int			level;
 	int			i;
 	Pair	   *pairs;
@@ -465,7 +471,17 @@ ColCensusAppend(StringInfo footer, TupleDesc tupdesc, ColTypeInfo *types,
 	initStringInfo(&ext);
 	initStringInfo(&dir);
 	codes = palloc(sizeof(int32) * COL_CHUNK_ROWS);
-	pairtab_init(&tab, COL_CHUNK_ROWS * 2);
+	/* a table twice as large as the largest group (small for small flushes) */
+	{
+		int			maxrows = 1;
+		int			size = 64;
+
+		for (g = 0; g < ngroups; g++)
+			maxrows = Max(maxrows, bounds[g + 1] - bounds[g]);
+		while (size < 2 * maxrows)
+			size *= 2;
+		pairtab_init(&tab, size);
+	}
 
 	/* -1: the row census; then the columns */
 	for (a = -1; a < natts; a++)
@@ -541,13 +557,14 @@ ColCensusAppend(StringInfo footer, TupleDesc tupdesc, ColTypeInfo *types,
 		put_u32(&dir, (uint32) (a + 1));
 		put_u32(&dir, off);
 		put_u32(&dir, ext.len - off);
+		put_u32(&dir, ColCrc(ext.data + off, ext.len - off));
 		ncols++;
 	}
+	put_u32(&dir, ncols);
+	put_u32(&dir, (uint32) NS_PER_SEC);
+	put_u32(&dir, (uint32) (tatt + 1));
 	appendBinaryStringInfo(&ext, dir.data, dir.len);
-	put_u32(&ext, ncols);
-	put_u32(&ext, (uint32) NS_PER_SEC);
-	put_u32(&ext, (uint32) (tatt + 1));
-	put_u32(&ext, ColCrc(ext.data, ext.len));
+	put_u32(&ext, ColCrc(dir.data, dir.len));
 	put_u32(&ext, ext.len + 8);
 	put_u32(&ext, COL_CENSUS_MAGIC);
 	MemoryContextSwitchTo(old);
@@ -562,8 +579,9 @@ ColCensusAppend(StringInfo footer, TupleDesc tupdesc, ColTypeInfo *types,
 typedef struct CensusColumn
 {
 	int			attno;			/* 0 = rows */
-	const char *data;
+	uint32		off;			/* of the block, from the extension start */
 	uint32		len;
+	uint32		crc;
 	bool		parsed;
 	int			nvals;
 	Datum	   *vals;
@@ -572,6 +590,10 @@ typedef struct CensusColumn
 
 struct ColCensus
 {
+	Relation	rel;			/* where the blocks are read from */
+	const ColStripeInfo *si;
+	BlockNumber nblocks;
+	uint64		ext_start;		/* stripe offset of the extension */
 	int			ngroups;
 	int			time_attno;
 	int			ncols;
@@ -591,57 +613,65 @@ ColCensusLoad(Relation rel, const ColStripeInfo *si, const ColFooter *f,
 {
 	uint64		end = 0;
 	uint64		base = si->data_length - si->footer_length;
-	uint32		trailer[2];
 	uint32		extlen;
-	char	   *ext;
-	uint32		crc;
+	uint32		taillen;
+	char	   *tail;
+	const char *t;
+	uint32		w[6];
 	ColCensus  *c;
 	const char *dir;
 	int			a,
 				k;
-	uint32		ncols;
 
 	for (a = 0; a < f->natts; a++)
 		end = Max(end, (uint64) f->sect_off[a] + f->sect_len[a]);
 	if (si->footer_length < end + 24)
 		return NULL;
-	ColStripeBytes(rel, si, base + si->footer_length - 8, (char *) trailer, 8,
+
+	/* the trailer and, in the same read, a directory of every column */
+	taillen = (uint32) Min(si->footer_length - end, 24 + 16 * ((uint64) f->natts + 1));
+	tail = palloc(taillen);
+	ColStripeBytes(rel, si, base + si->footer_length - taillen, tail, taillen,
 				   nblocks);
-	if (trailer[1] != COL_CENSUS_MAGIC)
+	t = tail + taillen - 24;
+	memcpy(w, t, 24);			/* ncols, ladder, time, crc, length, magic */
+	if (w[5] != COL_CENSUS_MAGIC)
 		return NULL;
-	extlen = trailer[0];
-	if (extlen < 24 || extlen > si->footer_length - end)
+	extlen = w[4];
+	if (extlen < 24 || extlen > si->footer_length - end ||
+		w[0] > (uint32) f->natts + 1 || 24 + 16 * (uint64) w[0] > extlen ||
+		24 + 16 * (uint64) w[0] > taillen)
 		ColCorrupt("value census has a bad length");
-	ext = palloc(extlen);
-	ColStripeBytes(rel, si, base + si->footer_length - extlen, ext, extlen,
-				   nblocks);
-	memcpy(&crc, ext + extlen - 12, 4);
-	if (ColCrc(ext, extlen - 12) != crc)
+	dir = t - 16 * (Size) w[0];
+	if (ColCrc(dir, 16 * (Size) w[0] + 12) != w[3])
 		ColCorrupt("value census checksum mismatch");
+	if (w[1] != (uint32) NS_PER_SEC || w[2] < 1 || w[2] > (uint32) f->natts)
+		ColCorrupt("value census has a bad time column");
 
 	c = palloc0(sizeof(ColCensus));
+	c->rel = rel;
+	c->si = si;
+	c->nblocks = nblocks;
+	c->ext_start = base + si->footer_length - extlen;
 	c->ngroups = f->ngroups;
 	c->types = types;
-	memcpy(&ncols, ext + extlen - 24, 4);
-	memcpy(&c->time_attno, ext + extlen - 16, 4);
-	if (c->time_attno < 1 || c->time_attno > f->natts)
-		ColCorrupt("value census has a bad time column");
-	if (ncols > (uint32) f->natts + 1 || 12 * (uint64) ncols > extlen - 24)
-		ColCorrupt("value census has a bad directory");
-	c->ncols = (int) ncols;
-	c->cols = palloc0(sizeof(CensusColumn) * Max(ncols, 1));
-	dir = ext + extlen - 24 - 12 * (Size) ncols;
+	c->time_attno = (int) w[2];
+	c->ncols = (int) w[0];
+	c->cols = palloc0(sizeof(CensusColumn) * Max(c->ncols, 1));
 	for (k = 0; k < c->ncols; k++)
 	{
-		uint32		w[3];
+		uint32		e[4];
 
-		memcpy(w, dir + 12 * (Size) k, 12);
-		if (w[0] > (uint32) f->natts || (uint64) w[1] + w[2] > (uint64) (dir - ext))
+		memcpy(e, dir + 16 * (Size) k, 16);
+		if (e[0] > (uint32) f->natts ||
+			(uint64) e[1] + e[2] > extlen - 24 - 16 * (uint64) c->ncols)
 			ColCorrupt("value census has a bad directory");
-		c->cols[k].attno = (int) w[0];
-		c->cols[k].data = ext + w[1];
-		c->cols[k].len = w[2];
+		c->cols[k].attno = (int) e[0];
+		c->cols[k].off = e[1];
+		c->cols[k].len = e[2];
+		c->cols[k].crc = e[3];
 	}
+	pfree(tail);
 	return c;
 }
 
@@ -676,12 +706,18 @@ read_value(CensusReader *r, const ColTypeInfo *ti)
 static void
 parse_column(ColCensus *c, CensusColumn *col)
 {
-	CensusReader r = {col->data, col->data + col->len};
+	char	   *data = palloc(Max(col->len, 1));
+	CensusReader r = {data, data + col->len};
 	const ColTypeInfo *ti = col->attno > 0 ? &c->types[col->attno - 1] : NULL;
 	int			g,
 				i;
-	uint64		nv = get_varint(&r);
+	uint64		nv;
 
+	ColStripeBytes(c->rel, c->si, c->ext_start + col->off, data, col->len,
+				   c->nblocks);
+	if (ColCrc(data, col->len) != col->crc)
+		ColCorrupt("value census checksum mismatch");
+	nv = get_varint(&r);
 	if (nv > CENSUS_MAX_STRIPE_VALUES || (nv > 0 && ti == NULL))
 		ColCorrupt("value census has too many values");
 	if (ti != NULL && !ti->typbyval && !ti->text_like)
@@ -734,6 +770,7 @@ parse_column(ColCensus *c, CensusColumn *col)
 	}
 	if (r.p != r.end)
 		ColCorrupt("value census has trailing bytes");
+	pfree(data);
 	col->parsed = true;
 }
 

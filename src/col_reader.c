@@ -96,6 +96,7 @@ struct ColReadState
 	int			summary_time;	/* time column, 0-based */
 	ColCensus  *census;			/* of the current stripe, once loaded */
 	bool		census_loaded;
+	bool		sections_pending;	/* footer sections of need[] not loaded */
 
 	ColBatch	batch;
 	ColReadStats stats;
@@ -584,6 +585,7 @@ load_stripe(ColReadState *rs, int idx)
 	rs->group_skip = palloc0(sizeof(bool) * rs->footer->ngroups);
 	rs->census = NULL;
 	rs->census_loaded = false;
+	rs->sections_pending = false;
 	rs->cur = idx;
 	rs->next_group = 0;
 	rs->stats.stripes_total++;
@@ -617,8 +619,23 @@ load_stripe(ColReadState *rs, int idx)
 		if (nskip == rs->footer->ngroups)
 			rs->stats.stripes_skipped++;
 	}
+	/*
+	 * With summaries the other sections wait until a group is decoded
+	 * (decode_group): groups answered from the census never need them.
+	 */
 	if (nskip < rs->footer->ngroups)
-		ColFooterLoad(rs->rel, si, rs->footer, rs->types, rs->nblocks, rs->need);
+	{
+		if (rs->summary != NULL)
+		{
+			bool	   *tcols = palloc0(sizeof(bool) * Max(rs->natts, 1));
+
+			tcols[rs->summary_time] = true;
+			ColFooterLoad(rs->rel, si, rs->footer, rs->types, rs->nblocks, tcols);
+			rs->sections_pending = true;
+		}
+		else
+			ColFooterLoad(rs->rel, si, rs->footer, rs->types, rs->nblocks, rs->need);
+	}
 	MemoryContextSwitchTo(old);
 }
 
@@ -893,6 +910,14 @@ decode_group(ColReadState *rs, int g)
 				k;
 
 	rs->batch_group = g;
+	if (rs->sections_pending)
+	{
+		MemoryContext old = MemoryContextSwitchTo(rs->stripe_cxt);
+
+		ColFooterLoad(rs->rel, si, f, rs->types, rs->nblocks, rs->need);
+		rs->sections_pending = false;
+		MemoryContextSwitchTo(old);
+	}
 	/* key vectors are not compacted: no row selection with keys */
 	if (rs->nkeys == 0 && rs->npreds > 0)
 		predatt = select_rows(rs, g, &predvec, &sel, &selrows, &nsel);
@@ -1163,8 +1188,11 @@ summarize_group(ColReadState *rs, int g)
 		else
 		{
 			/* a byval column holding one value in every row */
+			if (!rs->types[a].typbyval)
+				return false;
+			need_column(rs, a);
 			cd = COL_CHUNK(f, a, g);
-			if (!f->loaded[a] || !rs->types[a].typbyval || cd->nnulls > 0 ||
+			if (!f->loaded[a] || cd->nnulls > 0 ||
 				!(cd->flags & COL_CHUNK_HAS_MINMAX) || cd->min != cd->max ||
 				ColDerivedEncoding(cd->encoding))
 				return false;

@@ -215,6 +215,8 @@ struct TqlmState
 	double	  **comps;			/* sum, avg: Neumaier compensation */
 
 	int64		matched;		/* spans delivered by the executor */
+	int64		census_groups;	/* of them in summary batches: groups */
+	int64		census_spans;	/* ... and their spans */
 
 	/*
 	 * Spread of group counts between batches (chunk groups), for the

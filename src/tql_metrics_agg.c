@@ -17,6 +17,13 @@
  * Nothing is evaluated per row through SQL or through the expression
  * machinery.
  *
+ * rate() and count_over_time() also take summary batches (weights set):
+ * chunk groups the reader answered from their footer's value census
+ * (col_census.c), one row per cell of time and value, counted by weight.
+ * summary_ok below tells the executor which groups qualify: cells aligned
+ * with the grid, or a group inside one interval, so that the row's start
+ * time lands in the interval of every span it stands for.
+ *
  * Functions, per series and interval (Tempo 2.9):
  *	 count_over_time	spans; an interval without spans is 0
  *	 rate				count / step in seconds (instant: end - start)
@@ -445,9 +452,14 @@ TqlmSink(void *arg, const TqlSpanBatch *b)
 	if (b->weights != NULL)
 	{
 		/* a summary (only for counting functions, see TqlmCreate) */
+		int64		w = 0;
+
 		Assert(st->func == TQL_MF_RATE || st->func == TQL_MF_COUNT_OVER_TIME);
+		st->census_groups++;
 		for (i = 0; i < n; i++)
-			st->matched += b->weights[i];
+			w += b->weights[i];
+		st->census_spans += w;
+		st->matched += w;
 	}
 	else
 		st->matched += n;

@@ -246,6 +246,9 @@ run_once(const TqlQuery *q, const TqlmGrid *grid, int max_exemplars,
 	*kept = 1.0;
 	opts.kept_fraction_out = kept;
 	TqlRunSpans(q, &opts, TqlmSink, st);
+	if (st->census_groups > 0)
+		elog(DEBUG1, "TraceQL metrics: %lld spans of %lld chunk groups counted from value censuses",
+			 (long long) st->census_spans, (long long) st->census_groups);
 	return st;
 }
 
