@@ -69,6 +69,19 @@
  *	  gets f_k = 1 (no usable spread).  The rule uses only the first
  *	  sample's own statistics; nothing is tuned to a data set.
  *
+ *	  Quantiles (quantile_over_time) add a rule on each series' number of
+ *	  spans read, n.  The q-quantile is interpolated exponentially inside
+ *	  its power-of-two bucket, holding the share p_b of the series' spans:
+ *	  a rank error d (as a share of all spans) moves it by a factor
+ *	  2^(d / p_b), about ln 2 d / p_b relative.  The sample rank's standard
+ *	  error being sqrt(q (1 - q) / n), the relative error is at most eps
+ *	  when n >= q (1 - q) (ln 2 / (eps p_b))^2, with p_b from the first
+ *	  sample's histogram of the series (summed over the range).  That n is
+ *	  turned into groups at the first sample's spans per group, with the
+ *	  same finite-population correction (1/m = 1/M_k + spans per group / n).
+ *	  This bounds the quantile over the whole range; a range query's
+ *	  per-interval quantiles rest on fewer spans each.
+ *
  * 5. Second sample, nested: group g is read when it was not read before
  *	  and u_g < max(f_0, max over its keys k of f_k).  Since f_k >= f,
  *	  every first-sample group stays in every S_k: nothing is read twice,
@@ -743,6 +756,76 @@ series_rse(TqlmStrata *sp, KeyStat *ks, SeriesStat *ss, double m, double *total)
 	return M * sqrt(Max(1.0 / m - 1.0 / M, 0.0) * s2) / *total;
 }
 
+/* qsort comparator: doubles, ascending */
+static int
+cmp_double_pair(const void *a, const void *b)
+{
+	double		x = ((const double *) a)[0];
+	double		y = ((const double *) b)[0];
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/*
+ * Spans of series (by() group) s that its quantiles need in a sample for
+ * a relative standard error of eps (header, step 4): 0 when none known.
+ */
+static double
+quantile_spans_needed(TqlmState *st, int s, double eps)
+{
+	int32	   *slots = st->group_slots ? st->group_slots[s] : NULL;
+	double		hist[TQLM_HIST_SLOTS][2];
+	double		total = 0;
+	double		need = 0;
+	int			nb = 0;
+	int			i,
+				k,
+				qi;
+
+	if (slots == NULL)
+		return 0;
+	for (i = 0; i < TQLM_HIST_SLOTS; i++)
+	{
+		int			sid = slots[i];
+		double		c = 0;
+
+		if (sid < 0)
+			continue;
+		for (k = 0; k < st->grid.nint; k++)
+			c += st->counts[sid][k];
+		if (sid < st->strata_nexact)
+			for (k = 0; k < st->grid.nint; k++)
+				c += st->strata_exact[sid][k];
+		if (c <= 0)
+			continue;
+		hist[nb][0] = TqlmSlotValue(i);
+		hist[nb][1] = c;
+		total += c;
+		nb++;
+	}
+	if (nb == 0)
+		return 0;
+	qsort(hist, nb, sizeof(hist[0]), cmp_double_pair);
+	for (qi = 0; qi < st->metrics->nquantiles; qi++)
+	{
+		double		q = st->metrics->quantiles[qi];
+		double		seen = 0;
+		double		pb = 1.0;
+
+		for (i = 0; i < nb; i++)
+		{
+			seen += hist[i][1];
+			if (seen >= q * total)
+			{
+				pb = hist[i][1] / total;
+				break;
+			}
+		}
+		need = Max(need, q * (1 - q) * (M_LN2 / (eps * pb)) * (M_LN2 / (eps * pb)));
+	}
+	return need;
+}
+
 /*
  * TqlmStrataExtend
  *		After the first data pass: the fraction each key needs for every
@@ -794,6 +877,15 @@ TqlmStrataExtend(TqlmStrata *sp, double eps)
 		if (rse <= 0 || M <= 1)
 			continue;
 		m = 1.0 / (1.0 / M + eps * eps * (1.0 - 1.0 / M) / (rse * rse));
+		if (st->func == TQL_MF_QUANTILE_OVER_TIME)
+		{
+			/* the spans its quantiles need, in groups at the sample's rate */
+			double		n = quantile_spans_needed(st, s, eps);
+			double		per_group = ss->sc / ks->b;
+
+			if (n > 0 && per_group > 0)
+				m = Max(m, 1.0 / (1.0 / M + per_group / n));
+		}
 		need[key] = Max(need[key], Min(m / M, 1.0));
 		elog(DEBUG2, "TraceQL metrics sample: series %d key %d: %g of %g groups, total %g, needs %g groups",
 			 s, key, ks->b, M, total, m);
