@@ -218,8 +218,9 @@ pairtab_clear(PairTab *t)
 static inline void
 pairtab_add(PairTab *t, int64 cell, int32 code, int32 n)
 {
-	uint32		h = hash_bytes_uint32((uint32) cell ^ (uint32) (cell >> 32) * 0x9E3779B1U) ^
-		hash_bytes_uint32((uint32) code);
+	uint64		k = ((uint64) cell * UINT64CONST(0x9E3779B97F4A7C15)) ^
+		((uint64) code * UINT64CONST(0xC2B2AE3D27D4EB4F));
+	uint32		h = (uint32) (k >> 32) ^ (uint32) k;
 	int			mask = t->size - 1;
 	int			i = h & mask;
 
@@ -326,24 +327,18 @@ dict_code(StripeDict *d, const ColTypeInfo *ti, Datum v)
 }
 
 /*
- * Census of one group of one column (codes[i] per row: 0 NULL, else
- * value code; times[i], timenull[i]) into out: level byte and pairs.
+ * Count the (cell, code) pairs of a group's rows into tab, cells of m
+ * seconds (0: one cell); cells1[i] is row i's cell of 1 s.
  */
-static void
-census_group(StringInfo out, PairTab *tab, const int32 *codes,
-			 const Datum *times, const bool *timenull, int n, int ndistinct)
+static int
+build_pairs(PairTab *tab, const int32 *codes, const int64 *cells1,
+			const bool *timenull, int n, int64 m)
 {
-	int			budget = Min(8 * ndistinct + 64, 512);
-	int			level;
-	int			i;
-	Pair	   *pairs;
-	int			npairs;
-	int64		prev;
 	int			prevcode = -1;
 	int64		prevcell = 0;
 	int32		run = 0;
+	int			i;
 
-	/* pairs at the finest width */
 	pairtab_clear(tab);
 	for (i = 0; i < n; i++)
 	{
@@ -351,7 +346,7 @@ census_group(StringInfo out, PairTab *tab, const int32 *codes,
 
 		if (timenull[i])
 			continue;
-		c = cell_of(DatumGetInt64(times[i]), NS_PER_SEC);
+		c = m == 1 ? cells1[i] : m == 0 ? 0 : floordiv(cells1[i], m);
 		if (c == prevcell && codes[i] == prevcode)
 		{
 			run++;
@@ -365,35 +360,41 @@ census_group(StringInfo out, PairTab *tab, const int32 *codes,
 	}
 	if (run > 0)
 		pairtab_add(tab, prevcell, prevcode, run);
+	return tab->nused;
+}
 
-	/* coarsen until within budget, always from the pairs of 1 s cells */
-	level = 0;
-	if (tab->nused > budget)
-	{
-		int			nbase = tab->nused;
-		Pair	   *base = palloc(sizeof(Pair) * nbase);
-		int			k;
+/*
+ * Census of one group of one column (codes[i] per row: 0 NULL, else
+ * value code) into out: level byte and pairs.  ncells[level] is the
+ * number of cells at each level when known (else 0): a level with more
+ * cells than the budget allows is not tried.  The row census (ncells_out
+ * set) records the cells of the levels it tries.
+ */
+static void
+census_group(StringInfo out, PairTab *tab, const int32 *codes,
+			 const int64 *cells1, const bool *timenull, int n, int ndistinct,
+			 const int *ncells, int *ncells_out)
+{
+	int			budget = Min(8 * ndistinct + 64, 512);
+	int			level = 0;
+	int			i;
+	Pair	   *pairs;
+	int			npairs;
+	int64		prev;
 
-		for (k = 0; k < nbase; k++)
-		{
-			int			s = tab->used[k];
-
-			base[k].cell = tab->cell[s];
-			base[k].code = tab->code[s];
-			base[k].count = tab->count[s];
-		}
-		while (tab->nused > budget && level < CENSUS_NLEVELS)
-		{
-			int64		m;
-
+	if (ncells != NULL)
+		while (level < CENSUS_NLEVELS && ncells[level] > budget)
 			level++;
-			m = level < CENSUS_NLEVELS ? census_ladder[level] : 0;
-			pairtab_clear(tab);
-			for (k = 0; k < nbase; k++)
-				pairtab_add(tab, m > 0 ? floordiv(base[k].cell, m) : 0,
-							base[k].code, base[k].count);
-		}
-		pfree(base);
+	for (;;)
+	{
+		int			np = build_pairs(tab, codes, cells1, timenull, n,
+									 level < CENSUS_NLEVELS ? census_ladder[level] : 0);
+
+		if (ncells_out != NULL && level < CENSUS_NLEVELS)
+			ncells_out[level] = np;
+		if (np <= budget || level == CENSUS_NLEVELS)
+			break;
+		level++;
 	}
 	npairs = tab->nused;
 	pairs = palloc(sizeof(Pair) * Max(npairs, 1));
@@ -453,6 +454,9 @@ ColCensusAppend(StringInfo footer, TupleDesc tupdesc, ColTypeInfo *types,
 	int32	   *codes;
 	PairTab		tab;
 	uint32		start = footer->len;
+	int64	   *cells1;
+	int		   *ncells;
+	int			i;
 
 	for (a = 0; a < natts; a++)
 	{
@@ -483,7 +487,13 @@ ColCensusAppend(StringInfo footer, TupleDesc tupdesc, ColTypeInfo *types,
 		pairtab_init(&tab, size);
 	}
 
-	/* -1: the row census; then the columns */
+	/* every row's cell of 1 s, and cells per level and group (row census) */
+	cells1 = palloc(sizeof(int64) * Max(bounds[ngroups], 1));
+	for (i = 0; i < bounds[ngroups]; i++)
+		cells1[i] = isnull[tatt][i] ? 0 : cell_of(DatumGetInt64(values[tatt][i]), NS_PER_SEC);
+	ncells = palloc0(sizeof(int) * ngroups * CENSUS_NLEVELS);
+
+	/* -1: the row census (first: it counts the cells); then the columns */
 	for (a = -1; a < natts; a++)
 	{
 		uint32		off = ext.len;
@@ -512,13 +522,23 @@ ColCensusAppend(StringInfo footer, TupleDesc tupdesc, ColTypeInfo *types,
 			if (a >= 0)
 			{
 				uint8		seen[CENSUS_MAX_STRIPE_VALUES + 1];
+				int			prevc = -1;
 
 				memset(seen, 0, sizeof(seen));
 				ndistinct = 0;
 				for (i = 0; i < n && !d.full; i++)
 				{
-					int			c = isnull[a][lo + i] ? 0 :
-						dict_code(&d, &types[a], values[a][lo + i]);
+					int			c;
+
+					/* runs of one value are common: compare with the last row */
+					if (isnull[a][lo + i])
+						c = 0;
+					else if (prevc > 0 && !isnull[a][lo + i - 1] &&
+							 value_eq(&types[a], values[a][lo + i - 1], values[a][lo + i]))
+						c = prevc;
+					else
+						c = dict_code(&d, &types[a], values[a][lo + i]);
+					prevc = c;
 
 					if (c == 0 && !isnull[a][lo + i])
 						break;
@@ -537,8 +557,9 @@ ColCensusAppend(StringInfo footer, TupleDesc tupdesc, ColTypeInfo *types,
 			}
 			else
 				memset(codes, 0, sizeof(int32) * n);
-			census_group(&groups, &tab, codes, values[tatt] + lo,
-						 isnull[tatt] + lo, n, ndistinct);
+			census_group(&groups, &tab, codes, cells1 + lo, isnull[tatt] + lo,
+						 n, ndistinct, ncells + (Size) g * CENSUS_NLEVELS,
+						 a < 0 ? ncells + (Size) g * CENSUS_NLEVELS : NULL);
 		}
 		put_varint(&ext, d.nvals);
 		for (i = 0; i < d.nvals; i++)

@@ -36,6 +36,7 @@
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
+#include "storage/bufmgr.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -97,6 +98,7 @@ struct ColReadState
 	ColCensus  *census;			/* of the current stripe, once loaded */
 	bool		census_loaded;
 	bool		sections_pending;	/* footer sections of need[] not loaded */
+	int			prefetched;		/* stripes whose footers were prefetched */
 
 	ColBatch	batch;
 	ColReadStats stats;
@@ -566,6 +568,40 @@ next_stripe(ColReadState *rs)
 }
 
 /*
+ * With summaries a scan reads little but footers, one small scattered
+ * read after another: ask the kernel for the footer pages of the next
+ * stripes ahead of time (PrefetchBuffer: nothing when they are already
+ * in shared buffers), so reads that miss the caches overlap.
+ */
+#define COL_FOOTER_PREFETCH 16
+
+static void
+prefetch_footers(ColReadState *rs, int idx)
+{
+#ifdef USE_PREFETCH
+	int			upto = Min(rs->nstripes, idx + COL_FOOTER_PREFETCH);
+
+	if (rs->prefetched < idx)
+		rs->prefetched = idx;
+	for (; rs->prefetched < upto; rs->prefetched++)
+	{
+		ColStripeInfo *si = &rs->stripes[rs->prefetched];
+		BlockNumber b,
+					last;
+
+		if (si->head != NULL || si->footer_length == 0 ||
+			si->footer_length > si->data_length)
+			continue;
+		b = si->start_block +
+			(BlockNumber) ((si->data_length - si->footer_length) / COL_PAGE_USABLE);
+		last = si->start_block + (BlockNumber) ((si->data_length - 1) / COL_PAGE_USABLE);
+		for (; b <= last && b < rs->nblocks; b++)
+			(void) PrefetchBuffer(rs->rel, MAIN_FORKNUM, b);
+	}
+#endif
+}
+
+/*
  * Load stripe idx's footer and decide which groups to skip: first only the
  * predicate columns' footer sections, then, unless every group is
  * skipped, the sections of the other columns the scan needs.
@@ -581,6 +617,8 @@ load_stripe(ColReadState *rs, int idx)
 
 	MemoryContextReset(rs->stripe_cxt);
 	old = MemoryContextSwitchTo(rs->stripe_cxt);
+	if (rs->summary != NULL && rs->pscan == NULL)
+		prefetch_footers(rs, idx);
 	rs->footer = ColReadFooterHeader(rs->rel, si, rs->tupdesc, rs->nblocks);
 	rs->group_skip = palloc0(sizeof(bool) * rs->footer->ngroups);
 	rs->census = NULL;
@@ -1361,6 +1399,7 @@ ColRescan(ColReadState *rs)
 	rs->next_local = 0;
 	rs->cur = -1;
 	rs->footer = NULL;
+	rs->prefetched = 0;
 	rs->pend_idx = 0;
 	rs->pend_row = 0;
 	rs->pending_done = false;
