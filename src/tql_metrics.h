@@ -142,10 +142,14 @@ extern double TqlmSampleError(TqlmState *st, double kept);
 #define TQLM_WEIGHT_ONE 1024
 typedef struct TqlmStrata TqlmStrata;
 extern TqlmStrata *TqlmStrataPlan(const TqlQuery *q, const TqlRunOptions *range,
-								  double fraction);
+								  double fraction, bool adaptive);
 extern void TqlmStrataAttach(TqlmStrata *sp, TqlmState *st, TqlRunOptions *opts);
-extern void TqlmStrataWeights(TqlmState *st, const int32 *group, int n, int64 *w);
+extern int64 **TqlmStrataTarget(TqlmState *st, const int32 *group,
+								const int32 *weights, int n, bool *keep);
+extern bool TqlmStrataExtend(TqlmStrata *sp, double eps);
+extern void TqlmStrataFold(TqlmState *st);
 extern double TqlmStrataError(TqlmStrata *sp);
+extern bool TqlmStrataFactors(TqlmStrata *sp, double *lo, double *hi);
 extern double TqlmStrataReadFraction(TqlmStrata *sp, int64 *groups_read,
 									 int64 *groups_total);
 extern double TqlmLog2Quantile(double q, const double *bmax,
@@ -227,17 +231,22 @@ struct TqlmState
 	int			maxgroups_spread;
 
 	/*
-	 * Stratified sampling (tql_metrics_sample.c): counts are weighted,
-	 * by the stratum key of the by() group (item strata_item).
+	 * Stratified sampling (tql_metrics_sample.c): counts of sampled chunk
+	 * groups are unweighted until TqlmStrataFold weights them by the
+	 * stratum key of the by() group (item strata_item); those of the exact
+	 * stratum go to strata_exact.
 	 */
 	TqlmStrata *strata;
 	int			strata_item;
 	int32	   *strata_key;		/* by() group -> key, -1 not yet known */
 	int			strata_maxgroups;
+	int64	  **strata_exact;	/* per series, like counts */
+	int			strata_nexact;
+	int			strata_maxexact;
 
 	/* per-batch scratch */
 	int			scratch_n;
-	int64	   *weights;		/* with strata */
+	bool	   *keep;			/* with strata */
 	int32	   *bucket;
 	int32	   *group;
 	int32	   *series;

@@ -38,7 +38,8 @@
  *						histogram: the bucket holding the ceil(q * n)-th
  *						value, interpolated exponentially from the bucket
  *						below; an interval without values reports 0, as
- *						Tempo does
+ *						Tempo does (no sample in a stratified sample, whose
+ *						unread chunk groups may leave an interval empty)
  * Sampling scales counts, sums, histogram counts (by "scale" in
  * TqlmFinish); min, max, averages and quantiles are left alone.
  *
@@ -62,6 +63,7 @@
 
 static bool func_uses_counts(TqlMetricsFunc f);
 static bool func_uses_sums(TqlMetricsFunc f);
+static bool strata_dropped(TqlmState *st, int s);
 
 static TqlExpr *
 make_intrinsic(TqlIntrinsic intr)
@@ -84,8 +86,9 @@ is_hist(TqlMetricsFunc f)
  * with start times in [tmin, tmax] be counted per cell of cell_width ns?
  * Yes when the cells are aligned with the grid (every interval edge is a
  * multiple of the width, so a cell lies inside one interval or outside
- * the grid), or when the whole group falls into one interval.  Not with
- * stratified sampling, whose per-group bookkeeping counts spans.
+ * the grid), or when the whole group falls into one interval.  Stratified
+ * samples (tql_metrics_sample.c) take summaries too: their bookkeeping
+ * counts the weights.
  */
 static bool
 summary_ok(void *arg, int64 cell_width, int64 tmin, int64 tmax)
@@ -95,8 +98,6 @@ summary_ok(void *arg, int64 cell_width, int64 tmin, int64 tmax)
 	int64		ts[2];
 	int32		b[2];
 
-	if (st->strata != NULL)
-		return false;
 	if (cell_width > 0)
 	{
 		int64		r = g->start % cell_width;
@@ -313,8 +314,8 @@ ensure_scratch(TqlmState *st, int n)
 		pfree(st->slots);
 		pfree(st->vidbuf);
 		pfree(st->fvals);
-		if (st->weights)
-			pfree(st->weights);
+		if (st->keep)
+			pfree(st->keep);
 	}
 	st->scratch_n = Max(n, 1024);
 	st->bucket = palloc(sizeof(int32) * st->scratch_n);
@@ -323,7 +324,7 @@ ensure_scratch(TqlmState *st, int n)
 	st->slots = palloc(sizeof(int16) * st->scratch_n);
 	st->vidbuf = palloc(sizeof(int32) * st->scratch_n * Max(st->nby, 1));
 	st->fvals = palloc(sizeof(double) * st->scratch_n);
-	st->weights = st->strata ? palloc(sizeof(int64) * st->scratch_n) : NULL;
+	st->keep = st->strata ? palloc(sizeof(bool) * st->scratch_n) : NULL;
 	MemoryContextSwitchTo(old);
 }
 
@@ -522,15 +523,12 @@ TqlmSink(void *arg, const TqlSpanBatch *b)
 
 				if (st->strata != NULL)
 				{
-					int64	   *w = st->weights;
+					bool	   *keep = st->keep;
 
-					TqlmStrataWeights(st, group, n, w);
-					if (bw != NULL)
-						for (i = 0; i < n; i++)
-							w[i] *= bw[i];
+					counts = TqlmStrataTarget(st, group, bw, n, keep);
 					for (i = 0; i < n; i++)
-						if (series[i] >= 0)
-							counts[series[i]][bucket[i]] += w[i];
+						if (series[i] >= 0 && keep[i])
+							counts[series[i]][bucket[i]] += bw ? bw[i] : 1;
 				}
 				else if (bw != NULL)
 				{
@@ -558,8 +556,9 @@ TqlmSink(void *arg, const TqlSpanBatch *b)
 				/* one loop: compare as minima, negating for max */
 				double		sign = st->func == TQL_MF_MIN_OVER_TIME ? 1.0 : -1.0;
 
+				/* every span read counts; the sample's statistics need them */
 				if (st->strata != NULL)
-					TqlmStrataWeights(st, group, n, st->weights);
+					(void) TqlmStrataTarget(st, group, NULL, n, st->keep);
 				for (i = 0; i < n; i++)
 				{
 					double	   *cell;
@@ -705,6 +704,12 @@ finish_quantiles(TqlmState *st, int *nout)
 	double	   *bmax = palloc(sizeof(double) * TQLM_HIST_SLOTS);
 	double	   *cnt = palloc(sizeof(double) * TQLM_HIST_SLOTS);
 	int		   *sids = palloc(sizeof(int) * TQLM_HIST_SLOTS);
+
+	/*
+	 * Stratified samples count in fixed point: back to spans, so that the
+	 * rank ceil(q * n) is the one an exact run takes
+	 */
+	double		unit = st->strata != NULL ? 1.0 / TQLM_WEIGHT_ONE : 1.0;
 	int			n = 0;
 	int			g;
 
@@ -730,12 +735,14 @@ finish_quantiles(TqlmState *st, int *nout)
 		{
 			int			slot = slot_order[j];
 
-			if (slots[slot] >= 0)
+			if (slots[slot] >= 0 && !strata_dropped(st, slots[slot]))
 			{
 				bmax[nb] = TqlmSlotValue(slot);
 				sids[nb++] = slots[slot];
 			}
 		}
+		if (nb == 0)
+			continue;
 		for (qi = 0; qi < nq; qi++)
 		{
 			const char *pname = "p";
@@ -751,16 +758,28 @@ finish_quantiles(TqlmState *st, int *nout)
 			s->values = palloc(sizeof(double) * nint);
 			for (k = 0; k < nint; k++)
 			{
+				bool		any = false;
+
 				for (j = 0; j < nb; j++)
-					cnt[j] = (double) st->counts[sids[j]][k];
-				s->values[k] = TqlmLog2Quantile(pv.f, bmax, cnt, nb);
+				{
+					cnt[j] = (double) st->counts[sids[j]][k] * unit;
+					any |= cnt[j] > 0;
+				}
+
+				/*
+				 * An interval without values reports 0 (Tempo), but in a
+				 * stratified sample it may just have no group read: no
+				 * sample there
+				 */
+				s->values[k] = !any && st->strata != NULL ? NAN :
+					TqlmLog2Quantile(pv.f, bmax, cnt, nb);
 			}
 			/* over the whole range, to place exemplars */
 			for (j = 0; j < nb; j++)
 			{
 				cnt[j] = 0;
 				for (k = 0; k < nint; k++)
-					cnt[j] += (double) st->counts[sids[j]][k];
+					cnt[j] += (double) st->counts[sids[j]][k] * unit;
 			}
 			s->overall = TqlmLog2Quantile(pv.f, bmax, cnt, nb);
 			out[n++] = s;
@@ -768,6 +787,23 @@ finish_quantiles(TqlmState *st, int *nout)
 	}
 	*nout = n;
 	return out;
+}
+
+/*
+ * A count series of a stratified sample whose spans were all read but not
+ * counted (tql_metrics_sample.c): it has no sample, as in an exact run.
+ */
+static bool
+strata_dropped(TqlmState *st, int s)
+{
+	int			k;
+
+	if (st->strata == NULL || !func_uses_counts(st->func))
+		return false;
+	for (k = 0; k < st->grid.nint; k++)
+		if (st->counts[s][k] != 0)
+			return false;
+	return true;
 }
 
 /*
@@ -807,11 +843,17 @@ TqlmFinish(TqlmState *st, double scale, int *nseries)
 	for (s = 0; s < st->nseries; s++)
 	{
 		TqlmSeries *ser;
-		double	   *v = palloc(sizeof(double) * nint);
+		double	   *v;
 		bool		any = false;
 		int			k;
 
 		CHECK_FOR_INTERRUPTS();
+		if (strata_dropped(st, s))
+		{
+			st->out_of_series[s] = -1;
+			continue;
+		}
+		v = palloc(sizeof(double) * nint);
 		for (k = 0; k < nint; k++)
 		{
 			switch (st->func)

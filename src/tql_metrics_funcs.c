@@ -31,14 +31,14 @@
  * Span-level samples skip whole chunk groups before they are read.  For
  * the functions whose results are counts or extremes (rate, count,
  * histogram, quantile, min, max) they are stratified by the values of a
- * by() column and weighted per value (tql_metrics_sample.c): series whose
- * values sit in few chunk groups are exact, the others are ratio
- * estimates whose standard error the run measures; sample=true runs again
- * with a larger fraction when the largest is above 2.5% (so every series
- * is within 5% with about 95% confidence), unsampled from half on.
- * Results are then scaled by 1 / TQLM_WEIGHT_ONE (the weights are fixed
- * point).  Other functions (sum, avg, compare()) and trace-level samples
- * use the executor's plain sampling: when fewer than 10000 spans matched,
+ * by() column and nested (tql_metrics_sample.c): series whose values sit
+ * in few chunk groups are exact, the others ratio estimates weighted per
+ * series; with sample=true a second pass reads the additional groups each
+ * series needs for a relative standard error of at most 2.5% (so every
+ * series is within 5% with about 95% confidence).  Results are scaled by
+ * 1 / TQLM_WEIGHT_ONE (the weighted counts are fixed point).  Other
+ * functions (sum, avg, compare()) and trace-level samples use the
+ * executor's plain sampling: when fewer than 10000 spans matched,
  * sample=true runs again unsampled; otherwise (span level) the spread of
  * every group's count between chunk groups gives the standard error, as
  * above.  They are scaled by 1 / (fraction actually kept, as the executor
@@ -253,12 +253,14 @@ run_once(const TqlQuery *q, const TqlmGrid *grid, int max_exemplars,
 }
 
 /*
- * One stratified pass (tql_metrics_sample.c) keeping about the fraction f
- * of the sampled stratum; NULL when the query's function does not allow it.
+ * A stratified sample (tql_metrics_sample.c) whose first sample keeps the
+ * fraction f of the sampled stratum; with eps > 0 (sample=true) a second,
+ * nested sample reads the groups the series need for a relative standard
+ * error of at most eps.  NULL when the query's function does not allow it.
  */
 static TqlmState *
 run_strata(const TqlQuery *q, const TqlmGrid *grid, int max_exemplars,
-		   double f, TqlmStrata **strata)
+		   double f, double eps, TqlmStrata **strata)
 {
 	TqlRunOptions opts;
 	TqlmState  *st;
@@ -268,7 +270,7 @@ run_strata(const TqlQuery *q, const TqlmGrid *grid, int max_exemplars,
 	TqlRunOptionsInit(&opts);
 	st = TqlmCreate(q, grid, max_exemplars, &opts);
 	old = MemoryContextSwitchTo(st->cxt);
-	sp = TqlmStrataPlan(q, &opts, f);
+	sp = TqlmStrataPlan(q, &opts, f, eps > 0);
 	MemoryContextSwitchTo(old);
 	if (sp == NULL)
 	{
@@ -277,6 +279,11 @@ run_strata(const TqlQuery *q, const TqlmGrid *grid, int max_exemplars,
 	}
 	TqlmStrataAttach(sp, st, &opts);
 	TqlRunSpans(q, &opts, TqlmSink, st);
+	if (eps > 0 && TqlmStrataExtend(sp, eps))
+		TqlRunSpans(q, &opts, TqlmSink, st);
+	TqlmStrataFold(st);
+	elog(DEBUG1, "TraceQL metrics stratified sample: largest relative standard error %g",
+		 TqlmStrataError(sp));
 	*strata = sp;
 	return st;
 }
@@ -302,42 +309,27 @@ run_metrics(const TqlQuery *q, const TqlmGrid *grid, int max_exemplars,
 	adaptive = choose_sampling(q, &opts);
 	span_level = opts.span_sample < 1.0 && opts.trace_sample >= 1.0;
 	if (span_level &&
-		(st = run_strata(q, grid, max_exemplars, opts.span_sample, &sp)) != NULL)
+		(st = run_strata(q, grid, max_exemplars, opts.span_sample,
+						 adaptive ? TQLM_ADAPTIVE_MAX_ERROR : 0.0, &sp)) != NULL)
 	{
-		double		err = adaptive ? TqlmStrataError(sp) : 0.0;
 		int64		gread,
 					gtotal;
-		double		read;
+		double		read = TqlmStrataReadFraction(sp, &gread, &gtotal);
+		double		lo,
+					hi;
 
-		if (err > TQLM_ADAPTIVE_MAX_ERROR)
-		{
-			double		want = opts.span_sample *
-				(err / TQLM_ADAPTIVE_MAX_ERROR) * (err / TQLM_ADAPTIVE_MAX_ERROR);
-
-			elog(DEBUG1, "TraceQL metrics stratified sample: fraction %g, largest relative error %g, fraction wanted %g",
-				 opts.span_sample, err, want);
-			MemoryContextDelete(st->cxt);
-			if (want >= 0.5)
-			{
-				sp = NULL;
-				st = run_once(q, grid, max_exemplars, 1.0, 1.0, false, &kept);
-			}
-			else
-			{
-				opts.span_sample = want;
-				st = run_strata(q, grid, max_exemplars, want, &sp);
-			}
-		}
-		if (sp != NULL)
-		{
-			read = TqlmStrataReadFraction(sp, &gread, &gtotal);
-			scale = 1.0 / TQLM_WEIGHT_ONE;
+		scale = 1.0 / TQLM_WEIGHT_ONE;
+		if (TqlmStrataFactors(sp, &lo, &hi))
 			ereport(NOTICE,
 					(errmsg("TraceQL metrics read %lld of %lld chunk groups (%.4g%% of the spans in range)",
 							(long long) gread, (long long) gtotal, read * 100.0),
-					 errdetail("Series whose values are in few chunk groups are exact; the others are scaled by the sampling fraction of the groups holding them (%.4g).",
-							   opts.span_sample)));
-		}
+					 errdetail("Counts are scaled per series by the rows of the chunk groups holding its value over those read: factors %.4g to %.4g.",
+							   lo, hi)));
+		else
+			ereport(NOTICE,
+					(errmsg("TraceQL metrics read %lld of %lld chunk groups (%.4g%% of the spans in range)",
+							(long long) gread, (long long) gtotal, read * 100.0),
+					 errdetail("Every series was read whole: the counts are exact.")));
 	}
 	else
 		st = run_once(q, grid, max_exemplars, opts.span_sample, opts.trace_sample,
