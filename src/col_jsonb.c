@@ -912,6 +912,21 @@ ColJsonbShred(Datum *values, int nn, StringInfo out)
 			}
 		}
 	}
+	/*
+	 * Shape codes take one byte: a chunk whose rows have more than
+	 * COL_JSONB_MAX_SHAPES distinct key sets is not shredded (the caller
+	 * stores the documents whole).
+	 */
+	if (ok && nn > COL_JSONB_MAX_SHAPES)
+	{
+		uint16	   *codes = palloc(sizeof(uint16) * nn);
+		uint64	   *bitmaps = palloc(sizeof(uint64) * Max((nkeys + 63) / 64, 1) * nn);
+
+		if (number_shapes(keys, nkeys, nn, codes, bitmaps) > COL_JSONB_MAX_SHAPES)
+			ok = false;
+		pfree(codes);
+		pfree(bitmaps);
+	}
 	if (!ok)
 	{
 		MemoryContextSwitchTo(old);
