@@ -1335,6 +1335,25 @@ decode_ints(ColTypeInfo *ti, uint8 enc, const char *raw, uint64 off, uint64 end,
 		ColCorrupt("unknown integer encoding");
 }
 
+/*
+ * The plain varlena at offset *off of raw (aligned to align first), with a
+ * checked length; *off moves past it.
+ */
+static inline Datum
+next_varlena(const char *raw, uint64 *off, uint64 end, Size align)
+{
+	uint64		o = TYPEALIGN(align, *off);
+	uint32		len;
+
+	NEED(o, VARHDRSZ, end);
+	len = VARSIZE(raw + o);
+	if (len < VARHDRSZ)
+		ColCorrupt("bad value length");
+	NEED(o, len, end);
+	*off = o + len;
+	return PointerGetDatum(raw + o);
+}
+
 static uint64
 decode_varlenas(ColTypeInfo *ti, const char *raw, uint64 off, uint64 end,
 				int n, Datum *out)
@@ -1343,18 +1362,7 @@ decode_varlenas(ColTypeInfo *ti, const char *raw, uint64 off, uint64 end,
 	int			i;
 
 	for (i = 0; i < n; i++)
-	{
-		uint32		len;
-
-		off = TYPEALIGN(align, off);
-		NEED(off, VARHDRSZ, end);
-		len = VARSIZE(raw + off);
-		if (len < VARHDRSZ)
-			ColCorrupt("bad value length");
-		NEED(off, len, end);
-		out[i] = PointerGetDatum(raw + off);
-		off += len;
-	}
+		out[i] = next_varlena(raw, &off, end, align);
 	return off;
 }
 
@@ -1995,17 +2003,10 @@ ColDecodeChunkRows(ColTypeInfo *ti, const ColChunkDesc *cd, const char *stored,
 					continue;
 				while (nwalk <= didx[i])
 				{
-					uint32		len;
+					Datum		v = next_varlena(raw, &off, end, align);
 
-					off = TYPEALIGN(align, off);
-					NEED(off, VARHDRSZ, end);
-					len = VARSIZE(raw + off);
-					if (len < VARHDRSZ)
-						ColCorrupt("bad value length");
-					NEED(off, len, end);
 					if (nwalk == didx[i])
-						vec->values[i] = PointerGetDatum(raw + off);
-					off += len;
+						vec->values[i] = v;
 					nwalk++;
 				}
 			}
